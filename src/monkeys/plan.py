@@ -1,0 +1,190 @@
+"""From a validated config to content-addressed intermediates.
+
+Every intermediate file is named by a short hash of a *spec*: a JSON-able dict holding everything
+that determines the file's content, including the hashes of the intermediates it is computed from.
+Changing one knob therefore changes exactly the paths downstream of it, and a path that exists is
+a result that can be trusted and reused (switching a knob back re-uses the old files).
+
+    problems  <- task data, subset, few-shot prompt
+    samples   <- problems, model, engine, sampling (without n_samples: chunk i is the same
+                 whatever the total), stop sequences
+    verdicts  <- samples, verifier kind/version/options
+    coverage  <- verdicts + number of chunks (or an imported counts CSV), bootstrap options
+    fit       <- coverage, fit options
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from monkeys.tasks import task_kind
+
+HASH_LENGTH = 12
+# Bump when the code that writes an intermediate changes what it writes.
+FORMAT_VERSIONS = {"problems": 1, "model": 1, "samples": 1, "verdicts": 1, "coverage": 1, "fit": 1}
+
+
+def digest(spec) -> str:
+    """Short, stable hash of a JSON-able spec (key order does not matter)."""
+    blob = json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:HASH_LENGTH]
+
+
+@cache
+def file_digest(path: str, mtime_ns: int) -> str:
+    """sha256 of a file; keyed by mtime so unchanged files are hashed once per process."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def snapshot_digest(path: str | Path) -> str | None:
+    p = Path(path)
+    return file_digest(str(p.resolve()), p.stat().st_mtime_ns) if p.is_file() else None
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    coverage: str
+    fit: str
+    problems: str | None = None
+    samples: str | None = None
+    verdicts: str | None = None
+    n_chunks: int = 0
+    imported: str | None = None
+
+
+class PlanError(ValueError):
+    """The config is valid against the schema but inconsistent (e.g. an unknown task name)."""
+
+
+class Plan:
+    """All specs of a config, indexed by hash, plus the experiments that tie them together."""
+
+    def __init__(self, config: dict):
+        self.config = config
+        self.problems: dict[str, dict] = {}
+        self.models: dict[str, dict] = {}
+        self.samples: dict[str, dict] = {}
+        self.verdicts: dict[str, dict] = {}
+        self.coverage: dict[str, dict] = {}
+        self.fits: dict[str, dict] = {}
+        self.experiments = {name: self._experiment(name, exp) for name, exp in config["experiments"].items()}
+        self.figures = config.get("figures", {})
+        for figure, spec in self.figures.items():
+            unknown = [e for e in spec["experiments"] if e not in self.experiments]
+            if unknown:
+                raise PlanError(f"figure {figure!r}: unknown experiment(s) {unknown}")
+
+    @staticmethod
+    def _add(table: dict, spec: dict) -> str:
+        key = digest(spec)
+        table[key] = spec
+        return key
+
+    def _experiment(self, name: str, exp: dict) -> Experiment:
+        if "imported" in exp:
+            path = exp["imported"]
+            if not Path(path).is_file():
+                raise PlanError(f"experiment {name!r}: imported counts file {path!r} not found")
+            coverage = self._add(self.coverage, self._coverage_spec(imported={"path": path, "sha256": snapshot_digest(path)}))
+            return Experiment(name, coverage, self._fit(coverage), imported=path)
+
+        task_name, model_name = exp["task"], exp["model"]
+        if task_name not in self.config["tasks"]:
+            raise PlanError(f"experiment {name!r}: unknown task {task_name!r}; known: {sorted(self.config['tasks'])}")
+        if model_name not in self.config["models"]:
+            raise PlanError(f"experiment {name!r}: unknown model {model_name!r}; known: {sorted(self.config['models'])}")
+        task = self.config["tasks"][task_name]
+        sampling = exp["sampling"]
+        if sampling["n_samples"] % sampling["chunk_size"]:
+            raise PlanError(
+                f"experiment {name!r}: n_samples ({sampling['n_samples']}) must be a multiple of "
+                f"chunk_size ({sampling['chunk_size']}) so chunks are re-usable when n_samples grows"
+            )
+        kind = task_kind(task["kind"])
+        problems = self._add(self.problems, self._problems_spec(task))
+        samples = self._add(
+            self.samples,
+            {
+                "format": FORMAT_VERSIONS["samples"],
+                "problems": problems,
+                "model": self._model_spec(model_name),
+                "sampling": {k: v for k, v in sampling.items() if k != "n_samples"},
+                "stop": kind.STOP,
+            },
+        )
+        verdicts = self._add(
+            self.verdicts,
+            {
+                "format": FORMAT_VERSIONS["verdicts"],
+                "samples": samples,
+                "problems": problems,
+                "verifier": {"kind": task["kind"], "version": kind.VERIFIER_VERSION, **exp["verifier"]},
+            },
+        )
+        n_chunks = sampling["n_samples"] // sampling["chunk_size"]
+        coverage = self._add(self.coverage, self._coverage_spec(verdicts=verdicts, n_chunks=n_chunks))
+        return Experiment(name, coverage, self._fit(coverage), problems, samples, verdicts, n_chunks)
+
+    def _problems_spec(self, task: dict) -> dict:
+        spec = {"format": FORMAT_VERSIONS["problems"], **task}
+        spec["source"] = _with_snapshot(task["source"])
+        if "few_shot" in task:
+            spec["few_shot"] = {**task["few_shot"], "source": _with_snapshot(task["few_shot"]["source"])}
+        return spec
+
+    def _model_spec(self, name: str) -> dict:
+        model = dict(self.config["models"][name])
+        # Shape and price fields only feed cost accounting; they do not change samples.
+        for key in ("parameters", "layers", "d_model", "price"):
+            model.pop(key, None)
+        if "package" in model["source"]:
+            prepared = {"format": FORMAT_VERSIONS["model"], "source": model["source"], "dtype": model["dtype"]}
+            model["prepared"] = self._add(self.models, prepared)
+        return model
+
+    def _coverage_spec(self, **inputs) -> dict:
+        return {"format": FORMAT_VERSIONS["coverage"], **inputs, "bootstrap": self.config["coverage"]["bootstrap"]}
+
+    def _fit(self, coverage: str) -> str:
+        return self._add(self.fits, {"format": FORMAT_VERSIONS["fit"], "coverage": coverage, **self.config["fit"]})
+
+    # Paths: the single place that knows the layout of the cache.
+    def problems_path(self, key: str) -> str:
+        return f"cache/problems/{key}.parquet"
+
+    def model_path(self, key: str) -> str:
+        return f"cache/models/{key}"
+
+    def sample_path(self, key: str, chunk: int) -> str:
+        return f"cache/samples/{key}/chunk{chunk}.parquet"
+
+    def verdict_path(self, key: str, chunk: int) -> str:
+        return f"cache/verdicts/{key}/chunk{chunk}.parquet"
+
+    def coverage_path(self, key: str) -> str:
+        return f"cache/coverage/{key}.parquet"
+
+    def fit_path(self, key: str) -> str:
+        return f"cache/fits/{key}.json"
+
+    def experiment_of_coverage(self, key: str) -> Experiment:
+        return next(e for e in self.experiments.values() if e.coverage == key)
+
+    def chunk_seed(self, samples: str, chunk: int) -> int:
+        """Engine seed of one chunk: a function of the samples spec and the chunk index only."""
+        return int(hashlib.sha256(f"{samples}:{chunk}".encode()).hexdigest()[:8], 16)
+
+
+def _with_snapshot(source: dict) -> dict:
+    """A data source plus the checksum of its local snapshot, when there is one."""
+    local = source.get("local")
+    return {**source, "local_sha256": snapshot_digest(local)} if local else dict(source)

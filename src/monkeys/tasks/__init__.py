@@ -1,0 +1,23 @@
+"""Task kinds: how a benchmark's rows become prompts and how a completion is judged.
+
+Each kind is a module with the same small interface:
+`normalize(row)` -> {question, gold, metadata}; `shot(row)` -> {question, answer} for few-shot
+examples; `build_prompt(question, shots)`; `STOP` sequences; `parse_gold(gold)`;
+`extract_answer(text)` -> (canonical string, value) or None; `is_correct(value, parsed_gold)`;
+`VERIFIER_VERSION`, bumped whenever judging changes so cached verdicts are recomputed.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from monkeys.tasks import competition_math, gsm8k
+
+TASK_KINDS: dict[str, ModuleType] = {"gsm8k": gsm8k, "math": competition_math}
+
+
+def task_kind(kind: str) -> ModuleType:
+    try:
+        return TASK_KINDS[kind]
+    except KeyError:
+        raise ValueError(f"unknown task kind {kind!r}; known: {sorted(TASK_KINDS)}") from None

@@ -1,0 +1,77 @@
+"""MATH (Hendrycks et al. 2021): competition problems with LaTeX answers.
+
+Prompt as in the paper: the fixed 4-shot chain-of-thought prompt of Minerva (Lewkowycz et al. 2022),
+whose solutions end with `Final Answer: The final answer is $X$. I hope it is correct.` The gold
+answer is the last `\\boxed{...}` of the reference solution. Equivalence is decided by math-verify
+(Hugging Face), not by hand-written LaTeX rules.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import metadata
+
+STOP = ["\n\nProblem:", "Problem:", "I hope it is correct."]
+# The pinned math-verify release is part of the verifier's identity (and of envs/verify-math.yaml).
+MATH_VERIFY_VERSION = "0.9.0"
+VERIFIER_VERSION = f"1+math-verify-{MATH_VERIFY_VERSION}"
+
+
+@cache
+def _math_verify():
+    installed = metadata.version("math-verify")
+    if installed != MATH_VERIFY_VERSION:
+        raise RuntimeError(
+            f"math-verify {installed} is installed; verdicts are keyed to {MATH_VERIFY_VERSION}: "
+            f"`pip install math-verify=={MATH_VERIFY_VERSION}` (or bump MATH_VERIFY_VERSION to re-verify)"
+        )
+    import math_verify
+
+    return math_verify
+
+
+def normalize(row: dict) -> dict:
+    gold = row.get("answer") or last_boxed(row["solution"])
+    if gold is None:
+        raise ValueError(f"MATH row without a boxed answer: {row['problem'][:80]!r}")
+    metadata_ = {key: row[key] for key in ("level", "type", "subject") if key in row}
+    return {"question": row["problem"], "gold": gold, "metadata": metadata_}
+
+
+def shot(row: dict) -> dict:
+    return {"question": row["problem"], "answer": row["solution"]}
+
+
+def build_prompt(question: str, shots: list[dict]) -> str:
+    parts = [f"Problem:\n{s['question']}\n\nSolution:\n{s['answer']}" for s in shots]
+    return "\n\n".join([*parts, f"Problem:\n{question}\n\nSolution:"])
+
+
+def last_boxed(text: str) -> str | None:
+    """Content of the last `\\boxed{...}` (or `\\fbox{...}`), braces balanced."""
+    start = max(text.rfind("\\boxed{"), text.rfind("\\fbox{"))
+    if start < 0:
+        return None
+    i = text.index("{", start) + 1
+    depth = 1
+    for j in range(i, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[j], 0)
+        if depth == 0:
+            return text[i:j]
+    return None
+
+
+def parse_gold(gold: str):
+    return _math_verify().parse(f"\\boxed{{{gold}}}", parsing_timeout=None, raise_on_error=True)
+
+
+def extract_answer(text: str):
+    """(canonical string, parsed value) of the completion's final answer, or None."""
+    parsed = _math_verify().parse(text, parsing_timeout=None, raise_on_error=True)
+    if not parsed:
+        return None
+    return str(parsed[-1]), parsed
+
+
+def is_correct(value, gold) -> bool:
+    return _math_verify().verify(gold, value, timeout_seconds=None, raise_on_error=True)

@@ -1,0 +1,35 @@
+"""Small helpers shared by the rule scripts."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def logged_to(path: str):
+    """Send this process's stdout/stderr (and its children's: vLLM's engine) to the rule's log."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(path, "a") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+
+
+def write_spec(path: str, spec: dict) -> None:
+    """The JSON spec written beside each intermediate: what its hash stands for."""
+    Path(path).write_text(json.dumps(spec, indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,114 @@
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+from snakemake.utils import validate
+
+from conftest import REPO
+from monkeys.plan import Plan, PlanError, digest
+
+
+def load(name="config/config.yaml") -> dict:
+    config = yaml.safe_load((REPO / name).read_text())
+    validate(config, str(REPO / "config" / "schema.yaml"))
+    return config
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch):
+    monkeypatch.chdir(REPO)  # local data paths in configs are relative to the working directory
+
+
+def hashes(plan: Plan, name: str) -> dict:
+    e = plan.experiments[name]
+    return {"problems": e.problems, "samples": e.samples, "verdicts": e.verdicts, "coverage": e.coverage, "fit": e.fit}
+
+
+def changed(before: dict, after: dict) -> set:
+    return {k for k in before if before[k] != after[k]}
+
+
+def test_digest_ignores_key_order():
+    assert digest({"a": 1, "b": [1, 2]}) == digest({"b": [1, 2], "a": 1})
+    assert digest({"a": 1}) != digest({"a": 2})
+
+
+def test_same_config_same_paths():
+    assert hashes(Plan(load()), "gsm8k-smollm2") == hashes(Plan(load()), "gsm8k-smollm2")
+
+
+@pytest.mark.parametrize(
+    "edit,expected",
+    [
+        (lambda c: c["experiments"]["gsm8k-smollm2"]["sampling"].update(n_samples=64), {"coverage", "fit"}),
+        (lambda c: c["experiments"]["gsm8k-smollm2"]["verifier"].update(timeout_s=9), {"verdicts", "coverage", "fit"}),
+        (lambda c: c["experiments"]["gsm8k-smollm2"]["sampling"].update(temperature=1.0), {"samples", "verdicts", "coverage", "fit"}),
+        (lambda c: c["models"]["smollm2-135m-instruct"].update(max_model_len=1024), {"samples", "verdicts", "coverage", "fit"}),
+        (lambda c: c["tasks"]["gsm8k"]["subset"].update(seed=1), {"problems", "samples", "verdicts", "coverage", "fit"}),
+        (lambda c: c["fit"].update(num_points=20), {"fit"}),
+        (lambda c: c["coverage"]["bootstrap"].update(resamples=10), {"coverage", "fit"}),
+        (lambda c: c["figures"]["coverage"].update(title="new"), set()),
+        (lambda c: c["resources"]["sample"].update(threads=16), set()),
+        (lambda c: c["models"]["smollm2-135m-instruct"].update(parameters=1), set()),
+    ],
+)
+def test_a_knob_changes_exactly_the_paths_downstream_of_it(edit, expected):
+    config = load()
+    before = hashes(Plan(config), "gsm8k-smollm2")
+    edited = copy.deepcopy(config)
+    edit(edited)
+    assert changed(before, hashes(Plan(edited), "gsm8k-smollm2")) == expected
+
+
+def test_more_samples_reuse_the_first_chunks():
+    config = load()
+    small = Plan(config)
+    config["experiments"]["gsm8k-smollm2"]["sampling"]["n_samples"] *= 4
+    large = Plan(config)
+    s, l = small.experiments["gsm8k-smollm2"], large.experiments["gsm8k-smollm2"]
+    assert l.n_chunks == 4 * s.n_chunks
+    assert [small.sample_path(s.samples, i) for i in range(s.n_chunks)] == [
+        large.sample_path(l.samples, i) for i in range(s.n_chunks)
+    ]
+
+
+def test_chunk_seeds_differ_per_chunk_and_are_stable():
+    plan = Plan(load())
+    key = plan.experiments["gsm8k-smollm2"].samples
+    seeds = [plan.chunk_seed(key, i) for i in range(100)]
+    assert len(set(seeds)) == 100 and all(0 <= s < 2**32 for s in seeds)
+    assert seeds == [Plan(load()).chunk_seed(key, i) for i in range(100)]
+
+
+def test_changed_snapshot_changes_problems_hash(tmp_path, monkeypatch):
+    config = load()
+    data = tmp_path / "test.jsonl"
+    data.write_text((REPO / "data/gsm8k/test.jsonl").read_text())
+    config["tasks"]["gsm8k"]["source"]["local"] = str(data)
+    before = Plan(config).experiments["gsm8k-smollm2"].problems
+    data.write_text(data.read_text().replace("Janet", "Jane"))
+    assert Plan(config).experiments["gsm8k-smollm2"].problems != before
+
+
+@pytest.mark.parametrize(
+    "edit,message",
+    [
+        (lambda c: c["experiments"]["gsm8k-smollm2"]["sampling"].update(chunk_size=5), "multiple of chunk_size"),
+        (lambda c: c["experiments"]["gsm8k-smollm2"].update(task="nope"), "unknown task 'nope'"),
+        (lambda c: c["experiments"]["gsm8k-smollm2"].update(model="nope"), "unknown model 'nope'"),
+        (lambda c: c["figures"]["coverage"].update(experiments=["nope"]), "unknown experiment"),
+        (lambda c: c["experiments"].update(pub={"imported": "missing.csv"}), "not found"),
+    ],
+)
+def test_inconsistent_configs_are_rejected_with_the_reason(edit, message):
+    config = load()
+    edit(config)
+    with pytest.raises(PlanError, match=message):
+        Plan(config)
+
+
+def test_paper_config_plans():
+    plan = Plan(load("config/paper.yaml"))
+    assert len(plan.experiments) >= 10
+    assert all(e.n_chunks * 0 == 0 for e in plan.experiments.values())

@@ -1,0 +1,103 @@
+"""Workflow behaviour on small configs: dry runs, config errors, and a real run of the
+count-based stages (aggregate, fit, tables, plot, report) on imported counts."""
+
+import copy
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO
+from workflow_helpers import planned_jobs, prepare_workdir, snakemake
+
+DEFAULT = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+PAPER = yaml.safe_load((REPO / "config" / "paper.yaml").read_text())
+IMPORTED = {
+    "experiments": {
+        "published": {"imported": "tests/data/imported_counts.csv", "label": "imported counts"},
+    },
+    "figures": {"imported": {"experiments": ["published"], "title": "Imported counts"}},
+}
+
+
+def test_default_config_dry_run(tmp_path):
+    jobs = planned_jobs(prepare_workdir(tmp_path, DEFAULT))
+    assert jobs == {
+        "download": 2, "prepare_model": 1, "sample": 4, "verify": 4, "aggregate": 2,
+        "coverage_table": 1, "fit": 2, "fits_table": 1, "plot": 1, "all": 1,
+    }
+
+
+def test_paper_config_dry_run(tmp_path):
+    jobs = planned_jobs(prepare_workdir(tmp_path, PAPER))
+    experiments = len(PAPER["experiments"])
+    assert experiments == 20
+    assert jobs["sample"] == jobs["verify"] == experiments * 10  # 10,000 samples in chunks of 1,000
+    assert jobs["download"] == 2 and "prepare_model" not in jobs
+
+
+@pytest.mark.parametrize(
+    "edit,message",
+    [
+        (lambda c: c["experiments"]["gsm8k-smollm2"]["sampling"].update(temprature=0.7), "temprature"),
+        (lambda c: c["experiments"]["gsm8k-smollm2"]["sampling"].update(temperature=-1), "-1 is less than the minimum of 0"),
+        (lambda c: c["models"]["smollm2-135m-instruct"].update(dtype="int3"), "'int3' is not one of"),
+        (lambda c: c.update(colour="red"), "colour"),
+        (lambda c: c["experiments"]["gsm8k-smollm2"]["sampling"].update(chunk_size=5), "multiple of chunk_size"),
+    ],
+)
+def test_bad_config_fails_with_a_message_naming_it(tmp_path, edit, message):
+    config = copy.deepcopy(DEFAULT)
+    edit(config)
+    result = snakemake(prepare_workdir(tmp_path, config), "-n", check=False)
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
+
+
+def test_missing_data_fails_with_the_fix_in_the_message(tmp_path):
+    config = copy.deepcopy(DEFAULT)
+    config["tasks"]["gsm8k"]["source"]["local"] = "data/missing.jsonl"
+    config["experiments"] = {"gsm8k-smollm2": config["experiments"]["gsm8k-smollm2"]}
+    config["figures"] = {}
+    workdir = prepare_workdir(tmp_path, config)
+    result = snakemake(workdir, "--until", "download", check=False)
+    assert result.returncode != 0
+    log = next((workdir / "logs" / "download").glob("*.log")).read_text()
+    assert "data/missing.jsonl' does not exist" in log and "local: PATH" in log
+
+
+@pytest.fixture(scope="module")
+def imported_run(tmp_path_factory):
+    workdir = prepare_workdir(tmp_path_factory.mktemp("imported"), IMPORTED)
+    snakemake(workdir)
+    return workdir
+
+
+def test_imported_counts_flow_to_tables_and_figures(imported_run):
+    fits = pd.read_csv(imported_run / "results/tables/fits.csv")
+    assert fits["experiment"].tolist() == ["published"]
+    assert fits.loc[0, "a"] < 0 and fits.loc[0, "r2"] > 0.9
+    coverage = pd.read_csv(imported_run / "results/tables/coverage.csv")
+    assert coverage["k"].max() == 200 and coverage["coverage"].is_monotonic_increasing
+    counts = pd.read_csv(REPO / "tests/data/imported_counts.csv")
+    assert coverage["coverage"].iloc[-1] == pytest.approx((counts["num_correct"] > 0).mean())
+    for ext in ("pdf", "png"):
+        assert (imported_run / f"results/figures/imported.{ext}").stat().st_size > 1000
+    assert planned_jobs(imported_run) == {}
+
+
+def test_figure_option_change_reruns_only_the_plot(imported_run):
+    config = copy.deepcopy(IMPORTED)
+    config["figures"]["imported"]["title"] = "A new title"
+    prepare_workdir(imported_run, config)
+    assert planned_jobs(imported_run, "results/figures/imported.pdf") == {"plot": 1}
+    assert planned_jobs(imported_run) == {"plot": 1, "all": 1}
+    snakemake(imported_run, "results/figures/imported.pdf")
+    assert planned_jobs(imported_run) == {}
+    prepare_workdir(imported_run, IMPORTED)
+
+
+def test_report_captions_every_figure(imported_run):
+    snakemake(imported_run, "--report", "report.html")
+    html = (imported_run / "report.html").read_text()
+    assert "Imported counts" in html and "imported counts" in html

@@ -1,0 +1,45 @@
+"""Run the real Snakefile on small configs in a scratch working directory."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from conftest import REPO
+
+
+def prepare_workdir(workdir: Path, config: dict) -> Path:
+    (workdir / "config").mkdir(parents=True, exist_ok=True)
+    (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    if not (workdir / "data").exists():
+        (workdir / "data").symlink_to(REPO / "data")
+    if not (workdir / "tests").exists():
+        (workdir / "tests").symlink_to(REPO / "tests")
+    return workdir
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2", *args]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    return result
+
+
+def planned_jobs(workdir: Path, *targets: str) -> dict[str, int]:
+    """Rule -> job count of a dry run (empty when nothing is to be done)."""
+    output = snakemake(workdir, "-n", *targets).stdout
+    if "Nothing to be done" in output:
+        return {}
+    table = output.split("Job stats:")[1].split("\n\n")[0]
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", table, flags=re.M))
+    counts.pop("total", None)
+    return {rule: int(n) for rule, n in counts.items()}
+
+
+def planned_wildcards(workdir: Path, rule: str) -> list[str]:
+    output = snakemake(workdir, "-n").stdout
+    blocks = re.findall(rf"rule {rule}:\n(.*?)\n\n", output, flags=re.S)
+    return sorted(re.search(r"wildcards: (.*)", b).group(1) for b in blocks)

@@ -1,0 +1,31 @@
+rule aggregate:
+    input:
+        unpack(aggregate_inputs),
+    output:
+        coverage="cache/coverage/{coverage}.parquet",
+        counts="cache/coverage/{coverage}.counts.parquet",
+        spec="cache/coverage/{coverage}.json",
+    params:
+        spec=lambda w: plan.coverage[w.coverage],
+    log:
+        "logs/aggregate/{coverage}.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/aggregate.py"
+
+
+rule coverage_table:
+    input:
+        coverage=experiment_files(plan.experiments, lambda e: plan.coverage_path(e.coverage)),
+    output:
+        "results/tables/coverage.csv",
+    params:
+        experiments=list(plan.experiments),
+    log:
+        "logs/coverage_table.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/coverage_table.py"

@@ -1,0 +1,30 @@
+rule fit:
+    input:
+        coverage=lambda w: plan.coverage_path(plan.fits[w.fit]["coverage"]),
+    output:
+        fit="cache/fits/{fit}.json",
+    params:
+        spec=lambda w: plan.fits[w.fit],
+    log:
+        "logs/fit/{fit}.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/fit.py"
+
+
+rule fits_table:
+    input:
+        fits=experiment_files(plan.experiments, lambda e: plan.fit_path(e.fit)),
+    output:
+        "results/tables/fits.csv",
+    params:
+        experiments=list(plan.experiments),
+    log:
+        "logs/fits_table.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/fits_table.py"

@@ -1,0 +1,13 @@
+import pandas as pd
+
+from monkeys.sampling import sample
+from monkeys.workflow import logged_to, write_spec
+
+# vLLM starts worker processes that re-import the main module.
+if __name__ == "__main__":
+    spec, chunk, seed = snakemake.params.spec, int(snakemake.wildcards.chunk), snakemake.params.seed
+    with logged_to(snakemake.log[0]):
+        problems = pd.read_parquet(snakemake.input.problems)
+        samples = sample(problems, spec, chunk, seed, snakemake.params.model)
+        samples.to_parquet(snakemake.output.samples, index=False)
+        write_spec(snakemake.output.spec, {**spec, "chunk": chunk, "seed": seed})
