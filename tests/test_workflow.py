@@ -23,7 +23,7 @@ IMPORTED = {
 def test_default_config_dry_run(tmp_path):
     jobs = planned_jobs(prepare_workdir(tmp_path, DEFAULT))
     assert jobs == {
-        "download": 2, "prepare_model": 1, "sample": 4, "verify": 4, "aggregate": 2,
+        "download": 2, "prepare_model": 1, "sample": 6, "verify": 6, "aggregate": 2,
         "coverage_table": 1, "fit": 2, "fits_table": 1, "plot": 1, "all": 1,
     }
 

@@ -72,7 +72,6 @@ def sample(problems: pd.DataFrame, spec: dict, chunk: int, seed: int, model_path
     )
     start = time.perf_counter()
     outputs = llm.generate(list(problems["prompt"]), params, use_tqdm=True)
-    elapsed = time.perf_counter() - start
     first = chunk * sampling["chunk_size"]
     rows = [
         (pid, first + j, c.text, len(out.prompt_token_ids), len(c.token_ids), c.finish_reason)
@@ -80,6 +79,7 @@ def sample(problems: pd.DataFrame, spec: dict, chunk: int, seed: int, model_path
         for j, c in enumerate(sorted(out.outputs, key=lambda c: c.index))
     ]
     table = pd.DataFrame(rows, columns=SAMPLE_COLUMNS)
+    elapsed = time.perf_counter() - start
     tokens = int(table["num_output_tokens"].sum())
     print(f"chunk {chunk}: {len(table)} samples, {tokens} tokens in {elapsed:.1f} s ({tokens / elapsed:.1f} tok/s)")
     return table

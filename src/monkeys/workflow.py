@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+import traceback
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,6 +24,9 @@ def logged_to(path: str):
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
         try:
             yield
+        except BaseException:
+            traceback.print_exc()  # into the log too, not only Snakemake's console
+            raise
         finally:
             sys.stdout.flush()
             sys.stderr.flush()

@@ -1,4 +1,13 @@
 # Input functions and wildcard constraints. The plan maps every content hash to its spec.
+import os
+import sys
+
+# The monkeys library in this checkout, for this process and for every job's environment
+# (a per-rule conda env or container has the library's dependencies, not the library).
+LIBRARY = os.path.join(workflow.basedir, "src")
+sys.path.insert(0, LIBRARY)
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [LIBRARY, os.environ.get("PYTHONPATH")]))
+
 from monkeys.plan import Plan, PlanError
 from monkeys.sampling import model_location
 
