@@ -2,6 +2,8 @@
 count-based stages (aggregate, fit, tables, plot, report) on imported counts."""
 
 import copy
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -101,3 +103,12 @@ def test_report_captions_every_figure(imported_run):
     snakemake(imported_run, "--report", "report.html")
     html = (imported_run / "report.html").read_text()
     assert "Imported counts" in html and "imported counts" in html
+
+
+def test_lint_and_format_are_clean(tmp_path):
+    result = snakemake(prepare_workdir(tmp_path, DEFAULT), "--lint")
+    assert "Congratulations, your workflow is in a good condition!" in result.stdout + result.stderr
+    snakefmt = subprocess.run(
+        [sys.executable, "-m", "snakefmt", "--check", "Snakefile", "workflow/rules"], cwd=REPO, capture_output=True, text=True
+    )
+    assert snakefmt.returncode == 0, snakefmt.stderr

@@ -5,27 +5,29 @@ rule aggregate:
         coverage="cache/coverage/{coverage}.parquet",
         counts="cache/coverage/{coverage}.counts.parquet",
         spec="cache/coverage/{coverage}.json",
-    params:
-        spec=lambda w: plan.coverage[w.coverage],
     log:
         "logs/aggregate/{coverage}.log",
     conda:
         "../../envs/analysis.yaml"
+    params:
+        spec=lambda w: plan.coverage[w.coverage],
     script:
         "../scripts/aggregate.py"
 
 
 rule coverage_table:
     input:
-        coverage=experiment_files(plan.experiments, lambda e: plan.coverage_path(e.coverage)),
+        coverage=experiment_files(
+            plan.experiments, lambda e: plan.coverage_path(e.coverage)
+        ),
     output:
         "results/tables/coverage.csv",
-    params:
-        experiments=list(plan.experiments),
     log:
         "logs/coverage_table.log",
     localrule: True
     conda:
         "../../envs/analysis.yaml"
+    params:
+        experiments=list(plan.experiments),
     script:
         "../scripts/coverage_table.py"

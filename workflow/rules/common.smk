@@ -6,7 +6,9 @@ import sys
 # (a per-rule conda env or container has the library's dependencies, not the library).
 LIBRARY = os.path.join(workflow.basedir, "src")
 sys.path.insert(0, LIBRARY)
-os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [LIBRARY, os.environ.get("PYTHONPATH")]))
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(filter(None, [LIBRARY, os.environ.get("PYTHONPATH")]))
+)
 
 from monkeys.plan import Plan, PlanError
 from monkeys.sampling import model_location
@@ -29,7 +31,9 @@ wildcard_constraints:
 
 
 def all_outputs():
-    figures = expand("results/figures/{figure}.{ext}", figure=plan.figures, ext=["pdf", "png"])
+    figures = expand(
+        "results/figures/{figure}.{ext}", figure=plan.figures, ext=["pdf", "png"]
+    )
     return ["results/tables/fits.csv", "results/tables/coverage.csv", *figures]
 
 
@@ -57,7 +61,11 @@ def aggregate_inputs(wildcards):
     spec = plan.coverage[wildcards.coverage]
     if "imported" in spec:
         return {"counts": spec["imported"]["path"]}
-    return {"verdicts": [plan.verdict_path(spec["verdicts"], i) for i in range(spec["n_chunks"])]}
+    return {
+        "verdicts": [
+            plan.verdict_path(spec["verdicts"], i) for i in range(spec["n_chunks"])
+        ]
+    }
 
 
 def experiment_files(names, path_of):

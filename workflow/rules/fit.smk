@@ -3,13 +3,13 @@ rule fit:
         coverage=lambda w: plan.coverage_path(plan.fits[w.fit]["coverage"]),
     output:
         fit="cache/fits/{fit}.json",
-    params:
-        spec=lambda w: plan.fits[w.fit],
     log:
         "logs/fit/{fit}.log",
     localrule: True
     conda:
         "../../envs/analysis.yaml"
+    params:
+        spec=lambda w: plan.fits[w.fit],
     script:
         "../scripts/fit.py"
 
@@ -19,12 +19,12 @@ rule fits_table:
         fits=experiment_files(plan.experiments, lambda e: plan.fit_path(e.fit)),
     output:
         "results/tables/fits.csv",
-    params:
-        experiments=list(plan.experiments),
     log:
         "logs/fits_table.log",
     localrule: True
     conda:
         "../../envs/analysis.yaml"
+    params:
+        experiments=list(plan.experiments),
     script:
         "../scripts/fits_table.py"

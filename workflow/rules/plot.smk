@@ -9,13 +9,13 @@ rule plot:
             category="Figures",
             labels={"figure": "{figure}"},
         ),
-    params:
-        figure=lambda w: plan.figures[w.figure],
-        labels=lambda w: labels(plan.figures[w.figure]["experiments"]),
     log:
         "logs/plot/{figure}.log",
     localrule: True
     conda:
         "../../envs/analysis.yaml"
+    params:
+        figure=lambda w: plan.figures[w.figure],
+        labels=lambda w: labels(plan.figures[w.figure]["experiments"]),
     script:
         "../scripts/plot.py"

@@ -4,18 +4,18 @@ rule sample:
     output:
         samples="cache/samples/{samples}/chunk{chunk}.parquet",
         spec="cache/samples/{samples}/chunk{chunk}.json",
-    params:
-        spec=lambda w: plan.samples[w.samples],
-        seed=lambda w: plan.chunk_seed(w.samples, int(w.chunk)),
-        model=sample_model_location,
+    log:
+        "logs/sample/{samples}/chunk{chunk}.log",
+    conda:
+        "../../envs/sampling.yaml"
     threads: config["resources"]["sample"]["threads"]
     resources:
         gpu=config["resources"]["sample"]["gpu"],
         mem_mb=config["resources"]["sample"]["mem_mb"],
         runtime=config["resources"]["sample"]["runtime"],
-    log:
-        "logs/sample/{samples}/chunk{chunk}.log",
-    conda:
-        "../../envs/sampling.yaml"
+    params:
+        spec=lambda w: plan.samples[w.samples],
+        seed=lambda w: plan.chunk_seed(w.samples, int(w.chunk)),
+        model=sample_model_location,
     script:
         "../scripts/sample.py"
