@@ -37,3 +37,11 @@ def logged_to(path: str):
 def write_spec(path: str, spec: dict) -> None:
     """The JSON spec written beside each intermediate: what its hash stands for."""
     Path(path).write_text(json.dumps(spec, indent=2, sort_keys=True) + "\n")
+
+
+def write_parquet(table, path: str) -> None:
+    """Write via a temporary name and rename, so a killed job never leaves a truncated file
+    at the output path that a later run could mistake for a result."""
+    partial = f"{path}.partial-{os.getpid()}"
+    table.to_parquet(partial, index=False)
+    os.replace(partial, path)

@@ -7,6 +7,7 @@ rule aggregate:
         spec="cache/coverage/{coverage}.json",
     log:
         "logs/aggregate/{coverage}.log",
+    localrule: True
     conda:
         "../../envs/analysis.yaml"
     params:

@@ -45,6 +45,12 @@ def sample_inputs(wildcards):
     return inputs
 
 
+def sample_gpus(wildcards):
+    # One GPU per tensor-parallel rank; resources.sample.gpu is 0 on CPU-only machines.
+    model = plan.samples[wildcards.samples]["model"]
+    return config["resources"]["sample"]["gpu"] * model["tensor_parallel_size"]
+
+
 def sample_model_location(wildcards, input):
     return model_location(plan.samples[wildcards.samples]["model"], input.get("model"))
 

@@ -18,6 +18,9 @@ rule download:
         spec="cache/problems/{problems}.json",
     log:
         "logs/download/{problems}.log",
+    cache: "omit-software"
+    # Local: cluster compute nodes often have no route to the hub.
+    localrule: True
     conda:
         "../../envs/data.yaml"
     params:

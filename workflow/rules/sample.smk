@@ -6,11 +6,12 @@ rule sample:
         spec="cache/samples/{samples}/chunk{chunk}.json",
     log:
         "logs/sample/{samples}/chunk{chunk}.log",
+    cache: "omit-software"
     conda:
         "../../envs/sampling.yaml"
     threads: config["resources"]["sample"]["threads"]
     resources:
-        gpu=config["resources"]["sample"]["gpu"],
+        gpu=sample_gpus,
         mem_mb=config["resources"]["sample"]["mem_mb"],
         runtime=config["resources"]["sample"]["runtime"],
     params:

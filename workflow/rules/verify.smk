@@ -6,6 +6,9 @@ rule verify:
         spec="cache/verdicts/{verdicts}/chunk{chunk}.json",
     log:
         "logs/verify/{verdicts}/chunk{chunk}.log",
+    cache: "omit-software"
+    group:
+        "verify"
     conda:
         "../../envs/verify-math.yaml"
     threads: config["resources"]["verify"]["threads"]

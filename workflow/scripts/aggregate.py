@@ -1,7 +1,7 @@
 import pandas as pd
 
 from monkeys.coverage import count_correct, coverage_curve, read_counts
-from monkeys.workflow import logged_to, write_spec
+from monkeys.workflow import logged_to, write_parquet, write_spec
 
 spec = snakemake.params.spec
 with logged_to(snakemake.log[0]):
@@ -11,6 +11,6 @@ with logged_to(snakemake.log[0]):
         counts = count_correct(pd.concat(map(pd.read_parquet, snakemake.input.verdicts)))
     bootstrap = spec["bootstrap"]
     curve = coverage_curve(counts, n_bootstrap=bootstrap["resamples"], confidence=bootstrap["confidence"], seed=bootstrap["seed"])
-    counts.to_parquet(snakemake.output.counts, index=False)
-    curve.to_parquet(snakemake.output.coverage, index=False)
+    write_parquet(counts, snakemake.output.counts)
+    write_parquet(curve, snakemake.output.coverage)
     write_spec(snakemake.output.spec, spec)

@@ -1,7 +1,7 @@
 import pandas as pd
 
 from monkeys.sampling import sample
-from monkeys.workflow import logged_to, write_spec
+from monkeys.workflow import logged_to, write_parquet, write_spec
 
 # vLLM starts worker processes that re-import the main module.
 if __name__ == "__main__":
@@ -9,5 +9,5 @@ if __name__ == "__main__":
     with logged_to(snakemake.log[0]):
         problems = pd.read_parquet(snakemake.input.problems)
         samples = sample(problems, spec, chunk, seed, snakemake.params.model)
-        samples.to_parquet(snakemake.output.samples, index=False)
+        write_parquet(samples, snakemake.output.samples)
         write_spec(snakemake.output.spec, {**spec, "chunk": chunk, "seed": seed})

@@ -1,13 +1,13 @@
 import pandas as pd
 
 from monkeys.verify import verify
-from monkeys.workflow import logged_to, write_spec
+from monkeys.workflow import logged_to, write_parquet, write_spec
 
 spec = snakemake.params.spec
 with logged_to(snakemake.log[0]):
     samples = pd.read_parquet(snakemake.input.samples)
     problems = pd.read_parquet(snakemake.input.problems)
     verdicts = verify(samples, problems, spec["verifier"]["kind"], spec["verifier"]["timeout_s"])
-    verdicts.to_parquet(snakemake.output.verdicts, index=False)
+    write_parquet(verdicts, snakemake.output.verdicts)
     write_spec(snakemake.output.spec, {**spec, "chunk": int(snakemake.wildcards.chunk)})
     print(verdicts["reason"].value_counts().to_string())
