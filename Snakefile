@@ -19,6 +19,7 @@ include: "workflow/rules/sample.smk"
 include: "workflow/rules/verify.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/fit.smk"
+include: "workflow/rules/analysis.smk"
 include: "workflow/rules/plot.smk"
 
 

@@ -20,9 +20,13 @@ def _in_repo(monkeypatch):
     monkeypatch.chdir(REPO)  # local data paths in configs are relative to the working directory
 
 
+ALL = {"problems", "samples", "verdicts", "coverage", "fit", "tokens", "scores", "selection", "extrapolation"}
+
+
 def hashes(plan: Plan, name: str) -> dict:
     e = plan.experiments[name]
-    return {"problems": e.problems, "samples": e.samples, "verdicts": e.verdicts, "coverage": e.coverage, "fit": e.fit}
+    keys = ("problems", "samples", "verdicts", "coverage", "fit", "tokens", "scores", "selection", "extrapolation")
+    return {key: getattr(e, key) for key in keys}
 
 
 def changed(before: dict, after: dict) -> set:
@@ -41,13 +45,18 @@ def test_same_config_same_paths():
 @pytest.mark.parametrize(
     "edit,expected",
     [
-        (lambda c: c["experiments"]["gsm8k-smollm2"]["sampling"].update(n_samples=64), {"coverage", "fit"}),
-        (lambda c: c["experiments"]["gsm8k-smollm2"]["verifier"].update(timeout_s=9), {"verdicts", "coverage", "fit"}),
-        (lambda c: c["experiments"]["gsm8k-smollm2"]["sampling"].update(temperature=1.0), {"samples", "verdicts", "coverage", "fit"}),
-        (lambda c: c["models"]["smollm2-135m-instruct"].update(max_model_len=1024), {"samples", "verdicts", "coverage", "fit"}),
-        (lambda c: c["tasks"]["gsm8k"]["subset"].update(seed=1), {"problems", "samples", "verdicts", "coverage", "fit"}),
-        (lambda c: c["fit"].update(num_points=20), {"fit"}),
-        (lambda c: c["coverage"]["bootstrap"].update(resamples=10), {"coverage", "fit"}),
+        (lambda c: c["experiments"]["gsm8k-smollm2"]["sampling"].update(n_samples=64), {"coverage", "fit", "tokens", "selection", "extrapolation"}),
+        (lambda c: c["experiments"]["gsm8k-smollm2"]["verifier"].update(timeout_s=9), {"verdicts", "coverage", "fit", "selection", "extrapolation"}),
+        (lambda c: c["experiments"]["gsm8k-smollm2"]["sampling"].update(temperature=1.0), ALL - {"problems"}),
+        (lambda c: c["experiments"]["gsm8k-smollm2"]["sampling"].update(logprobs=False), ALL - {"problems"}),
+        (lambda c: c["models"]["smollm2-135m-instruct"].update(max_model_len=1024), ALL - {"problems"}),
+        (lambda c: c["tasks"]["gsm8k"]["subset"].update(seed=1), ALL),
+        (lambda c: c["fit"].update(num_points=20), {"fit", "extrapolation"}),
+        (lambda c: c["coverage"]["bootstrap"].update(resamples=10), {"coverage", "fit", "selection", "extrapolation"}),
+        (lambda c: c["analysis"]["majority_vote"].update(permutations=7), {"selection"}),
+        (lambda c: c["analysis"]["extrapolation"].update(fraction=0.5), {"extrapolation"}),
+        (lambda c: c["experiments"]["gsm8k-smollm2"]["scorer"].update(kind="reward_model", model="m"), {"scores", "selection"}),
+        (lambda c: c["models"]["smollm2-135m-instruct"]["price"].update(input_per_mtok=9), set()),
         (lambda c: c["figures"]["coverage"].update(title="new"), set()),
         (lambda c: c["resources"]["sample"].update(threads=16), set()),
         (lambda c: c["models"]["smollm2-135m-instruct"].update(parameters=1), set()),
@@ -108,7 +117,20 @@ def test_inconsistent_configs_are_rejected_with_the_reason(edit, message):
         Plan(config)
 
 
-def test_paper_config_plans():
+def test_without_logprobs_there_is_nothing_to_score():
+    config = load()
+    config["experiments"]["gsm8k-smollm2"]["sampling"]["logprobs"] = False
+    plan = Plan(config)
+    assert plan.experiments["gsm8k-smollm2"].scores is None
+    assert plan.selection[plan.experiments["gsm8k-smollm2"].selection]["scores"] is None
+
+
+def test_paper_config_plans_the_papers_experiments():
     plan = Plan(load("config/paper.yaml"))
-    assert len(plan.experiments) >= 10
-    assert all(e.n_chunks * 0 == 0 for e in plan.experiments.values())
+    assert len(plan.experiments) == 20
+    for e in plan.experiments.values():
+        assert e.n_chunks == 10
+        problems = plan.problems[e.problems]
+        assert problems["subset"]["size"] == 128
+        sampling = plan.samples[e.samples]["sampling"]
+        assert (sampling["temperature"], sampling["top_p"]) == (0.6, 0.95)

@@ -18,15 +18,18 @@ IMPORTED = {
     "experiments": {
         "published": {"imported": "tests/data/imported_counts.csv", "label": "imported counts"},
     },
-    "figures": {"imported": {"experiments": ["published"], "title": "Imported counts"}},
+    "figures": {
+        "imported": {"experiments": ["published"], "title": "Imported counts"},
+        "imported-extrapolation": {"kind": "extrapolation", "experiments": ["published"], "title": "Extrapolated"},
+    },
 }
 
 
 def test_default_config_dry_run(tmp_path):
     jobs = planned_jobs(prepare_workdir(tmp_path, DEFAULT))
     assert jobs == {
-        "download": 2, "prepare_model": 1, "sample": 6, "verify": 6, "aggregate": 2,
-        "coverage_table": 1, "fit": 2, "fits_table": 1, "plot": 1, "all": 1,
+        "download": 2, "prepare_model": 1, "sample": 6, "verify": 6, "aggregate": 2, "coverage_table": 1,
+        "fit": 2, "fits_table": 1, "tokens": 2, "score": 6, "selection": 2, "extrapolate": 2, "plot": 5, "all": 1,
     }
 
 
@@ -46,6 +49,8 @@ def test_paper_config_dry_run(tmp_path):
         (lambda c: c["models"]["smollm2-135m-instruct"].update(dtype="int3"), "'int3' is not one of"),
         (lambda c: c.update(colour="red"), "colour"),
         (lambda c: c["experiments"]["gsm8k-smollm2"]["sampling"].update(chunk_size=5), "multiple of chunk_size"),
+        (lambda c: c["models"]["smollm2-135m-instruct"].pop("price"), "needs a price"),
+        (lambda c: c["figures"]["coverage"].update(kind="scatter"), "'scatter' is not one of"),
     ],
 )
 def test_bad_config_fails_with_a_message_naming_it(tmp_path, edit, message):
@@ -83,8 +88,9 @@ def test_imported_counts_flow_to_tables_and_figures(imported_run):
     assert coverage["k"].max() == 200 and coverage["coverage"].is_monotonic_increasing
     counts = pd.read_csv(REPO / "tests/data/imported_counts.csv")
     assert coverage["coverage"].iloc[-1] == pytest.approx((counts["num_correct"] > 0).mean())
-    for ext in ("pdf", "png"):
-        assert (imported_run / f"results/figures/imported.{ext}").stat().st_size > 1000
+    for figure in ("imported", "imported-extrapolation"):
+        for ext in ("pdf", "png"):
+            assert (imported_run / f"results/figures/{figure}.{ext}").stat().st_size > 1000
     assert planned_jobs(imported_run) == {}
 
 
@@ -99,10 +105,18 @@ def test_figure_option_change_reruns_only_the_plot(imported_run):
     prepare_workdir(imported_run, IMPORTED)
 
 
+def test_count_only_experiments_cannot_enter_sample_level_figures(tmp_path):
+    for kind in ("flops", "cost", "verifiers"):
+        config = copy.deepcopy(IMPORTED)
+        config["figures"]["bad"] = {"kind": kind, "experiments": ["published"]}
+        result = snakemake(prepare_workdir(tmp_path, config), "-n", check=False)
+        assert result.returncode != 0 and "needs sampled experiments; 'published' is imported counts" in result.stderr + result.stdout
+
+
 def test_report_captions_every_figure(imported_run):
     snakemake(imported_run, "--report", "report.html")
     html = (imported_run / "report.html").read_text()
-    assert "Imported counts" in html and "imported counts" in html
+    assert "Imported counts" in html and "imported counts" in html and "Extrapolated" in html
 
 
 def test_lint_and_format_are_clean(tmp_path):

@@ -11,6 +11,10 @@ a result that can be trusted and reused (switching a knob back re-uses the old f
     verdicts  <- samples, verifier kind/version/options
     coverage  <- verdicts + number of chunks (or an imported counts CSV), bootstrap options
     fit       <- coverage, fit options
+    tokens    <- samples + number of chunks (token counts for FLOPs and dollars)
+    scores    <- samples, problems, scorer
+    selection <- verdicts (+ scores) + number of chunks, majority-vote and bootstrap options
+    extrapolation <- coverage (its counts), extrapolation options
 """
 
 from __future__ import annotations
@@ -25,7 +29,12 @@ from monkeys.tasks import task_kind
 
 HASH_LENGTH = 12
 # Bump when the code that writes an intermediate changes what it writes.
-FORMAT_VERSIONS = {"problems": 1, "model": 1, "samples": 1, "verdicts": 1, "coverage": 1, "fit": 1}
+FORMAT_VERSIONS = {
+    "problems": 1, "model": 1, "samples": 1, "verdicts": 1, "coverage": 1, "fit": 1,
+    "tokens": 1, "scores": 1, "selection": 1, "extrapolation": 1,
+}
+# Figure kinds that need per-sample data (token counts, answers), not only per-problem counts.
+SAMPLED_ONLY_FIGURES = {"flops", "cost", "verifiers"}
 
 
 def digest(spec) -> str:
@@ -54,10 +63,14 @@ class Experiment:
     name: str
     coverage: str
     fit: str
+    extrapolation: str
     problems: str | None = None
     samples: str | None = None
     verdicts: str | None = None
     n_chunks: int = 0
+    tokens: str | None = None
+    scores: str | None = None
+    selection: str | None = None
     imported: str | None = None
 
 
@@ -76,12 +89,29 @@ class Plan:
         self.verdicts: dict[str, dict] = {}
         self.coverage: dict[str, dict] = {}
         self.fits: dict[str, dict] = {}
+        self.tokens: dict[str, dict] = {}
+        self.scores: dict[str, dict] = {}
+        self.selection: dict[str, dict] = {}
+        self.extrapolation: dict[str, dict] = {}
         self.experiments = {name: self._experiment(name, exp) for name, exp in config["experiments"].items()}
         self.figures = config.get("figures", {})
         for figure, spec in self.figures.items():
-            unknown = [e for e in spec["experiments"] if e not in self.experiments]
-            if unknown:
-                raise PlanError(f"figure {figure!r}: unknown experiment(s) {unknown}")
+            self._check_figure(figure, spec)
+
+    def _check_figure(self, figure: str, spec: dict) -> None:
+        unknown = [e for e in spec["experiments"] if e not in self.experiments]
+        if unknown:
+            raise PlanError(f"figure {figure!r}: unknown experiment(s) {unknown}")
+        kind = spec["kind"]
+        for name in spec["experiments"]:
+            exp = self.config["experiments"][name]
+            if kind in SAMPLED_ONLY_FIGURES and "imported" in exp:
+                raise PlanError(f"figure {figure!r} ({kind}) needs sampled experiments; {name!r} is imported counts")
+            model = self.config["models"].get(exp.get("model"), {})
+            if kind == "flops" and not all(k in model for k in ("parameters", "layers", "d_model")):
+                raise PlanError(f"figure {figure!r}: model {exp['model']!r} needs parameters, layers and d_model")
+            if kind == "cost" and "price" not in model:
+                raise PlanError(f"figure {figure!r}: model {exp['model']!r} needs a price")
 
     @staticmethod
     def _add(table: dict, spec: dict) -> str:
@@ -95,7 +125,7 @@ class Plan:
             if not Path(path).is_file():
                 raise PlanError(f"experiment {name!r}: imported counts file {path!r} not found")
             coverage = self._add(self.coverage, self._coverage_spec(imported={"path": path, "sha256": snapshot_digest(path)}))
-            return Experiment(name, coverage, self._fit(coverage), imported=path)
+            return Experiment(name, coverage, self._fit(coverage), self._extrapolation(coverage), imported=path)
 
         task_name, model_name = exp["task"], exp["model"]
         if task_name not in self.config["tasks"]:
@@ -132,7 +162,31 @@ class Plan:
         )
         n_chunks = sampling["n_samples"] // sampling["chunk_size"]
         coverage = self._add(self.coverage, self._coverage_spec(verdicts=verdicts, n_chunks=n_chunks))
-        return Experiment(name, coverage, self._fit(coverage), problems, samples, verdicts, n_chunks)
+        tokens = self._add(self.tokens, {"format": FORMAT_VERSIONS["tokens"], "samples": samples, "n_chunks": n_chunks})
+        # The cheap scorer reads log-probabilities recorded while sampling; without them there is nothing to score.
+        scores = None
+        if exp["scorer"]["kind"] != "mean_logprob" or sampling["logprobs"]:
+            scores = self._add(
+                self.scores,
+                {"format": FORMAT_VERSIONS["scores"], "samples": samples, "problems": problems, "scorer": exp["scorer"]},
+            )
+        analysis = self.config["analysis"]
+        selection = self._add(
+            self.selection,
+            {
+                "format": FORMAT_VERSIONS["selection"],
+                "verdicts": verdicts,
+                "scores": scores,
+                "n_chunks": n_chunks,
+                "num_points": analysis["num_points"],
+                "majority_vote": analysis["majority_vote"],
+                "bootstrap": self.config["coverage"]["bootstrap"],
+            },
+        )
+        return Experiment(
+            name, coverage, self._fit(coverage), self._extrapolation(coverage), problems, samples, verdicts, n_chunks,
+            tokens, scores, selection,
+        )
 
     def _problems_spec(self, task: dict) -> dict:
         spec = {"format": FORMAT_VERSIONS["problems"], **task}
@@ -157,6 +211,11 @@ class Plan:
     def _fit(self, coverage: str) -> str:
         return self._add(self.fits, {"format": FORMAT_VERSIONS["fit"], "coverage": coverage, **self.config["fit"]})
 
+    def _extrapolation(self, coverage: str) -> str:
+        spec = {"format": FORMAT_VERSIONS["extrapolation"], "coverage": coverage,
+                **self.config["analysis"]["extrapolation"], "num_points": self.config["fit"]["num_points"]}
+        return self._add(self.extrapolation, spec)
+
     # Paths: the single place that knows the layout of the cache.
     def problems_path(self, key: str) -> str:
         return f"cache/problems/{key}.parquet"
@@ -176,8 +235,23 @@ class Plan:
     def fit_path(self, key: str) -> str:
         return f"cache/fits/{key}.json"
 
-    def experiment_of_coverage(self, key: str) -> Experiment:
-        return next(e for e in self.experiments.values() if e.coverage == key)
+    def counts_path(self, key: str) -> str:
+        return f"cache/coverage/{key}.counts.parquet"
+
+    def tokens_path(self, key: str) -> str:
+        return f"cache/tokens/{key}.parquet"
+
+    def score_path(self, key: str, chunk: int) -> str:
+        return f"cache/scores/{key}/chunk{chunk}.parquet"
+
+    def selection_path(self, key: str) -> str:
+        return f"cache/selection/{key}.parquet"
+
+    def extrapolation_path(self, key: str) -> str:
+        return f"cache/extrapolation/{key}.parquet"
+
+    def extrapolation_params_path(self, key: str) -> str:
+        return f"cache/extrapolation/{key}.json"
 
     def chunk_seed(self, samples: str, chunk: int) -> int:
         """Engine seed of one chunk: a function of the samples spec and the chunk index only."""

@@ -69,16 +69,19 @@ def sample(problems: pd.DataFrame, spec: dict, chunk: int, seed: int, model_path
         top_p=sampling["top_p"],
         max_tokens=sampling["max_tokens"],
         stop=spec["stop"],
+        logprobs=0 if sampling["logprobs"] else None,  # 0: only the sampled token's log-probability
     )
     start = time.perf_counter()
     outputs = llm.generate(list(problems["prompt"]), params, use_tqdm=True)
     first = chunk * sampling["chunk_size"]
     rows = [
-        (pid, first + j, c.text, len(out.prompt_token_ids), len(c.token_ids), c.finish_reason)
+        (pid, first + j, c.text, len(out.prompt_token_ids), len(c.token_ids), c.finish_reason, c.cumulative_logprob)
         for pid, out in zip(problems["problem_id"], outputs, strict=True)
         for j, c in enumerate(sorted(out.outputs, key=lambda c: c.index))
     ]
-    table = pd.DataFrame(rows, columns=SAMPLE_COLUMNS)
+    table = pd.DataFrame(rows, columns=[*SAMPLE_COLUMNS, "cumulative_logprob"])
+    if not sampling["logprobs"]:
+        table = table.drop(columns="cumulative_logprob")
     elapsed = time.perf_counter() - start
     tokens = int(table["num_output_tokens"].sum())
     print(f"chunk {chunk}: {len(table)} samples, {tokens} tokens in {elapsed:.1f} s ({tokens / elapsed:.1f} tok/s)")

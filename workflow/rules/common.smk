@@ -26,6 +26,10 @@ wildcard_constraints:
     verdicts=r"[0-9a-f]{12}",
     coverage=r"[0-9a-f]{12}",
     fit=r"[0-9a-f]{12}",
+    tokens=r"[0-9a-f]{12}",
+    scores=r"[0-9a-f]{12}",
+    selection=r"[0-9a-f]{12}",
+    extrapolation=r"[0-9a-f]{12}",
     chunk=r"\d+",
     figure="|".join(plan.figures) or "no-figures",
 
@@ -78,12 +82,73 @@ def experiment_files(names, path_of):
     return [path_of(plan.experiments[name]) for name in names]
 
 
-def figure_inputs(wildcards):
-    names = plan.figures[wildcards.figure]["experiments"]
+def tokens_inputs(wildcards):
+    spec = plan.tokens[wildcards.tokens]
+    return [plan.sample_path(spec["samples"], i) for i in range(spec["n_chunks"])]
+
+
+def score_inputs(wildcards):
+    spec = plan.scores[wildcards.scores]
     return {
-        "coverage": experiment_files(names, lambda e: plan.coverage_path(e.coverage)),
-        "fits": experiment_files(names, lambda e: plan.fit_path(e.fit)),
+        "samples": plan.sample_path(spec["samples"], int(wildcards.chunk)),
+        "problems": plan.problems_path(spec["problems"]),
     }
+
+
+def score_gpus(wildcards):
+    # A reward model wants a GPU where sampling has one; the log-probability scorer needs none.
+    kind = plan.scores[wildcards.scores]["scorer"]["kind"]
+    return config["resources"]["sample"]["gpu"] if kind == "reward_model" else 0
+
+
+def selection_inputs(wildcards):
+    spec = plan.selection[wildcards.selection]
+    chunks = range(spec["n_chunks"])
+    inputs = {"verdicts": [plan.verdict_path(spec["verdicts"], i) for i in chunks]}
+    if spec["scores"]:
+        inputs["scores"] = [plan.score_path(spec["scores"], i) for i in chunks]
+    return inputs
+
+
+# What each kind of figure reads, per experiment.
+FIGURE_INPUTS = {
+    "coverage": {"coverage": plan.coverage_path, "fits": plan.fit_path},
+    "flops": {"coverage": plan.coverage_path, "tokens": plan.tokens_path},
+    "cost": {"coverage": plan.coverage_path, "tokens": plan.tokens_path},
+    "verifiers": {"selection": plan.selection_path},
+    "extrapolation": {
+        "extrapolation": plan.extrapolation_path,
+        "params": plan.extrapolation_params_path,
+    },
+}
+# Which of an experiment's hashes names each input.
+FIGURE_KEYS = {
+    "coverage": "coverage",
+    "fits": "fit",
+    "tokens": "tokens",
+    "selection": "selection",
+    "extrapolation": "extrapolation",
+    "params": "extrapolation",
+}
+
+
+def figure_inputs(wildcards):
+    figure = plan.figures[wildcards.figure]
+    return {
+        name: [
+            path_of(getattr(plan.experiments[e], FIGURE_KEYS[name]))
+            for e in figure["experiments"]
+        ]
+        for name, path_of in FIGURE_INPUTS[figure["kind"]].items()
+    }
+
+
+def figure_models(wildcards):
+    """Shape and price of each experiment's model (for the FLOPs and cost axes)."""
+    names = plan.figures[wildcards.figure]["experiments"]
+    return [
+        config["models"].get(config["experiments"][n].get("model"), {}) for n in names
+    ]
 
 
 def labels(names):

@@ -17,5 +17,6 @@ rule plot:
     params:
         figure=lambda w: plan.figures[w.figure],
         labels=lambda w: labels(plan.figures[w.figure]["experiments"]),
+        models=figure_models,
     script:
         "../scripts/plot.py"

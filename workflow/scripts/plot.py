@@ -1,15 +1,38 @@
 import json
+from functools import partial
 
 import pandas as pd
 
-from monkeys.plotting import plot_coverage
+from monkeys import plotting
+from monkeys.cost import dollars_at, flops_at
 from monkeys.workflow import logged_to
 
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def by_label(paths, read):
+    return dict(zip(snakemake.params.labels, map(read, paths)))
+
+
 with logged_to(snakemake.log[0]):
-    labels = snakemake.params.labels
-    curves = {label: pd.read_parquet(path) for label, path in zip(labels, snakemake.input.coverage)}
-    fits = {}
-    for label, path in zip(labels, snakemake.input.fits):
-        with open(path) as f:
-            fits[label] = json.load(f)
-    plot_coverage(curves, fits, snakemake.params.figure, [snakemake.output.pdf, snakemake.output.png])
+    figure, inputs = snakemake.params.figure, snakemake.input
+    outputs = [snakemake.output.pdf, snakemake.output.png]
+    kind = figure["kind"]
+    if kind == "verifiers":
+        plotting.plot_verifiers(by_label(inputs.selection, pd.read_parquet), figure, outputs)
+    elif kind == "extrapolation":
+        tables = by_label(inputs.extrapolation, pd.read_parquet)
+        plotting.plot_extrapolation(tables, by_label(inputs.params, read_json), figure, outputs)
+    else:
+        curves = by_label(inputs.coverage, pd.read_parquet)
+        if kind == "coverage":
+            plotting.plot_coverage(curves, figure, outputs, fits=by_label(inputs.fits, read_json))
+        else:
+            usage = by_label(inputs.tokens, pd.read_parquet)
+            models = dict(zip(snakemake.params.labels, snakemake.params.models))
+            cost = {"flops": lambda u, m: partial(flops_at, u, model=m), "cost": lambda u, m: partial(dollars_at, u, price=m["price"])}
+            x = {label: cost[kind](usage[label], models[label]) for label in curves}
+            plotting.plot_coverage(curves, figure, outputs, x=x)
