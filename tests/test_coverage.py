@@ -38,6 +38,11 @@ def test_large_n_is_accurate_in_log_space():
     np.testing.assert_allclose(got[1], [0.9999, 1.0, 1.0], rtol=0, atol=1e-10)
 
 
+def test_unsolved_problems_have_exactly_zero_coverage():
+    got = pass_at_k([10_000, 37], [0, 0], [1, 17, 37])
+    assert (got == 0.0).all()
+
+
 def test_k_larger_than_n_is_rejected():
     with pytest.raises(ValueError, match="k must lie in"):
         pass_at_k([4, 8], [1, 1], [5])

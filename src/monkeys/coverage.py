@@ -39,6 +39,8 @@ def pass_at_k(num_samples, num_correct, ks) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         log_ratio = gammaln(failures + 1) + gammaln(pn - k + 1) - gammaln(failures - k + 1) - gammaln(pn + 1)
         solved = np.where(k > failures, 1.0, -np.expm1(log_ratio))
+    # Exactly 0 for unsolved problems (rounding in gammaln would leave ~1e-15) and within [0, 1].
+    solved = np.where(pc == 0, 0.0, np.clip(solved, 0.0, 1.0))
     return solved[inverse.reshape(-1)]
 
 

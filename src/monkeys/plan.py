@@ -30,7 +30,7 @@ from monkeys.tasks import task_kind
 HASH_LENGTH = 12
 # Bump when the code that writes an intermediate changes what it writes.
 FORMAT_VERSIONS = {
-    "problems": 1, "model": 1, "samples": 1, "verdicts": 1, "coverage": 1, "fit": 1,
+    "problems": 1, "model": 1, "samples": 1, "verdicts": 1, "coverage": 2, "fit": 1,
     "tokens": 1, "scores": 1, "selection": 1, "extrapolation": 1,
 }
 # Figure kinds that need per-sample data (token counts, answers), not only per-problem counts.
