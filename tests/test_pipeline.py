@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from conftest import REPO
-from workflow_helpers import planned_jobs, planned_wildcards, prepare_workdir, requires_model, snakemake, snakemake_command
+from workflow_helpers import completed_run, planned_jobs, planned_wildcards, prepare_workdir, requires_model, snakemake, snakemake_command
 
 
 pytestmark = requires_model
@@ -29,9 +29,7 @@ def edited(edit):
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    workdir = prepare_workdir(tmp_path_factory.mktemp("pipeline"), TINY)
-    snakemake(workdir)
-    return workdir
+    return completed_run(tmp_path_factory.mktemp("pipeline"), TINY)
 
 
 def test_outputs_of_a_real_run(run):

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import REPO
-from workflow_helpers import planned_jobs, prepare_workdir, snakemake
+from workflow_helpers import completed_run, planned_jobs, prepare_workdir, snakemake
 
 DEFAULT = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
 PAPER = yaml.safe_load((REPO / "config" / "paper.yaml").read_text())
@@ -75,9 +75,7 @@ def test_missing_data_fails_with_the_fix_in_the_message(tmp_path):
 
 @pytest.fixture(scope="module")
 def imported_run(tmp_path_factory):
-    workdir = prepare_workdir(tmp_path_factory.mktemp("imported"), IMPORTED)
-    snakemake(workdir)
-    return workdir
+    return completed_run(tmp_path_factory.mktemp("imported"), IMPORTED)
 
 
 def test_imported_counts_flow_to_tables_and_figures(imported_run):

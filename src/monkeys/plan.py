@@ -216,7 +216,8 @@ class Plan:
                 **self.config["analysis"]["extrapolation"], "num_points": self.config["fit"]["num_points"]}
         return self._add(self.extrapolation, spec)
 
-    # Paths: the single place that knows the layout of the cache.
+    # Paths: the single place that knows the layout of the cache. The rules call these with
+    # wildcards ("{samples}") for their output patterns.
     def problems_path(self, key: str) -> str:
         return f"cache/problems/{key}.parquet"
 
@@ -250,12 +251,15 @@ class Plan:
     def extrapolation_path(self, key: str) -> str:
         return f"cache/extrapolation/{key}.parquet"
 
-    def extrapolation_params_path(self, key: str) -> str:
-        return f"cache/extrapolation/{key}.json"
 
     def chunk_seed(self, samples: str, chunk: int) -> int:
         """Engine seed of one chunk: a function of the samples spec and the chunk index only."""
         return int(hashlib.sha256(f"{samples}:{chunk}".encode()).hexdigest()[:8], 16)
+
+
+def spec_path(path: str) -> str:
+    """The JSON spec (or parameters) written beside an intermediate."""
+    return str(Path(path).with_suffix(".json"))
 
 
 def _with_snapshot(source: dict) -> dict:

@@ -2,9 +2,9 @@ rule aggregate:
     input:
         unpack(aggregate_inputs),
     output:
-        coverage="cache/coverage/{coverage}.parquet",
-        counts="cache/coverage/{coverage}.counts.parquet",
-        spec="cache/coverage/{coverage}.json",
+        coverage=plan.coverage_path("{coverage}"),
+        counts=plan.counts_path("{coverage}"),
+        spec=spec_path(plan.coverage_path("{coverage}")),
     log:
         "logs/aggregate/{coverage}.log",
     localrule: True

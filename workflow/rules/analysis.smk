@@ -2,7 +2,7 @@ rule tokens:
     input:
         samples=tokens_inputs,
     output:
-        tokens="cache/tokens/{tokens}.parquet",
+        tokens=plan.tokens_path("{tokens}"),
     log:
         "logs/tokens/{tokens}.log",
     localrule: True
@@ -18,7 +18,7 @@ rule score:
     input:
         unpack(score_inputs),
     output:
-        scores="cache/scores/{scores}/chunk{chunk}.parquet",
+        scores=plan.score_path("{scores}", "{chunk}"),
     log:
         "logs/score/{scores}/chunk{chunk}.log",
     conda:
@@ -35,7 +35,7 @@ rule selection:
     input:
         unpack(selection_inputs),
     output:
-        selection="cache/selection/{selection}.parquet",
+        selection=plan.selection_path("{selection}"),
     log:
         "logs/selection/{selection}.log",
     conda:
@@ -52,8 +52,8 @@ rule extrapolate:
             plan.extrapolation[w.extrapolation]["coverage"]
         ),
     output:
-        extrapolation="cache/extrapolation/{extrapolation}.parquet",
-        params="cache/extrapolation/{extrapolation}.json",
+        extrapolation=plan.extrapolation_path("{extrapolation}"),
+        params=spec_path(plan.extrapolation_path("{extrapolation}")),
     log:
         "logs/extrapolate/{extrapolation}.log",
     localrule: True

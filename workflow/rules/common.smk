@@ -10,7 +10,7 @@ os.environ.update(
     PYTHONPATH=os.pathsep.join(filter(None, [LIBRARY, os.environ.get("PYTHONPATH")]))
 )
 
-from monkeys.plan import Plan, PlanError
+from monkeys.plan import Plan, PlanError, spec_path
 from monkeys.sampling import model_location
 
 try:
@@ -118,7 +118,7 @@ FIGURE_INPUTS = {
     "verifiers": {"selection": plan.selection_path},
     "extrapolation": {
         "extrapolation": plan.extrapolation_path,
-        "params": plan.extrapolation_params_path,
+        "params": lambda key: spec_path(plan.extrapolation_path(key)),
     },
 }
 # Which of an experiment's hashes names each input.

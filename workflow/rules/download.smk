@@ -1,7 +1,7 @@
 rule prepare_model:
     output:
-        model=directory("cache/models/{model}"),
-        spec="cache/models/{model}.json",
+        model=directory(plan.model_path("{model}")),
+        spec=spec_path(plan.model_path("{model}")),
     log:
         "logs/prepare_model/{model}.log",
     conda:
@@ -14,8 +14,8 @@ rule prepare_model:
 
 rule download:
     output:
-        problems="cache/problems/{problems}.parquet",
-        spec="cache/problems/{problems}.json",
+        problems=plan.problems_path("{problems}"),
+        spec=spec_path(plan.problems_path("{problems}")),
     log:
         "logs/download/{problems}.log",
     cache: "omit-software"

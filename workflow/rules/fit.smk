@@ -2,7 +2,7 @@ rule fit:
     input:
         coverage=lambda w: plan.coverage_path(plan.fits[w.fit]["coverage"]),
     output:
-        fit="cache/fits/{fit}.json",
+        fit=plan.fit_path("{fit}"),
     log:
         "logs/fit/{fit}.log",
     localrule: True

@@ -2,8 +2,8 @@ rule sample:
     input:
         unpack(sample_inputs),
     output:
-        samples="cache/samples/{samples}/chunk{chunk}.parquet",
-        spec="cache/samples/{samples}/chunk{chunk}.json",
+        samples=plan.sample_path("{samples}", "{chunk}"),
+        spec=spec_path(plan.sample_path("{samples}", "{chunk}")),
     log:
         "logs/sample/{samples}/chunk{chunk}.log",
     cache: "omit-software"

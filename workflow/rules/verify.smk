@@ -2,8 +2,8 @@ rule verify:
     input:
         unpack(verify_inputs),
     output:
-        verdicts="cache/verdicts/{verdicts}/chunk{chunk}.parquet",
-        spec="cache/verdicts/{verdicts}/chunk{chunk}.json",
+        verdicts=plan.verdict_path("{verdicts}", "{chunk}"),
+        spec=spec_path(plan.verdict_path("{verdicts}", "{chunk}")),
     log:
         "logs/verify/{verdicts}/chunk{chunk}.log",
     cache: "omit-software"
