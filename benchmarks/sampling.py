@@ -20,7 +20,7 @@ import yaml
 from snakemake.utils import validate
 
 from monkeys.plan import Plan
-from monkeys.sampling import configure_cpu_engine, engine_arguments, model_location, sample
+from monkeys.sampling import configure_cpu_engine, engine_arguments, model_location, sample, sampling_params
 
 
 def measure(mode: str, plan: Plan, experiment: str) -> None:
@@ -33,14 +33,13 @@ def measure(mode: str, plan: Plan, experiment: str) -> None:
     if mode == "pipeline":
         sample(problems, spec, 0, seed, path)
         return
-    from vllm import LLM, SamplingParams
+    from vllm import LLM
     from vllm.platforms import current_platform
 
     if current_platform.is_cpu():
         configure_cpu_engine(spec["model"]["cpu_kvcache_gib"])
     llm = LLM(**engine_arguments(spec["model"], path, seed))
-    s = spec["sampling"]
-    params = SamplingParams(n=s["chunk_size"], temperature=s["temperature"], top_p=s["top_p"], max_tokens=s["max_tokens"], stop=spec["stop"])
+    params = sampling_params(spec)
     start = time.perf_counter()
     outputs = llm.generate(list(problems["prompt"]), params, use_tqdm=False)
     elapsed = time.perf_counter() - start

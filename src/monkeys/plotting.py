@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -80,6 +81,7 @@ def _panels(n: int, figure: dict):
 
 def _finish(ax, figure: dict, xlabel: str, ylabel: str) -> None:
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # labelled decades only: no overlaps
     if figure["log_y"]:
         ax.set_yscale("log")
     else:

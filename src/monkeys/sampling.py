@@ -53,17 +53,12 @@ def configure_cpu_engine(kvcache_gib: float) -> None:
     os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
 
 
-def sample(problems: pd.DataFrame, spec: dict, chunk: int, seed: int, model_path: str) -> pd.DataFrame:
-    """Samples `chunk * chunk_size ... (chunk + 1) * chunk_size - 1` of every problem."""
-    model, sampling = spec["model"], spec["sampling"]
-    from vllm import LLM, SamplingParams
-    from vllm.platforms import current_platform
+def sampling_params(spec: dict):
+    """vLLM SamplingParams of a samples spec: n = chunk_size completions per prompt."""
+    from vllm import SamplingParams
 
-    if current_platform.is_cpu():
-        configure_cpu_engine(model["cpu_kvcache_gib"])
-
-    llm = LLM(**engine_arguments(model, model_path, seed))
-    params = SamplingParams(
+    sampling = spec["sampling"]
+    return SamplingParams(
         n=sampling["chunk_size"],
         temperature=sampling["temperature"],
         top_p=sampling["top_p"],
@@ -71,6 +66,19 @@ def sample(problems: pd.DataFrame, spec: dict, chunk: int, seed: int, model_path
         stop=spec["stop"],
         logprobs=0 if sampling["logprobs"] else None,  # 0: only the sampled token's log-probability
     )
+
+
+def sample(problems: pd.DataFrame, spec: dict, chunk: int, seed: int, model_path: str) -> pd.DataFrame:
+    """Samples `chunk * chunk_size ... (chunk + 1) * chunk_size - 1` of every problem."""
+    model, sampling = spec["model"], spec["sampling"]
+    from vllm import LLM
+    from vllm.platforms import current_platform
+
+    if current_platform.is_cpu():
+        configure_cpu_engine(model["cpu_kvcache_gib"])
+
+    llm = LLM(**engine_arguments(model, model_path, seed))
+    params = sampling_params(spec)
     start = time.perf_counter()
     outputs = llm.generate(list(problems["prompt"]), params, use_tqdm=True)
     first = chunk * sampling["chunk_size"]

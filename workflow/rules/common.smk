@@ -1,5 +1,6 @@
 # Input functions and wildcard constraints. The plan maps every content hash to its spec.
 import os
+import re
 import sys
 
 # The monkeys library in this checkout, for this process and for every job's environment
@@ -31,7 +32,7 @@ wildcard_constraints:
     selection=r"[0-9a-f]{12}",
     extrapolation=r"[0-9a-f]{12}",
     chunk=r"\d+",
-    figure="|".join(plan.figures) or "no-figures",
+    figure="|".join(map(re.escape, plan.figures)) or "no-figures",
 
 
 def all_outputs():

@@ -1,5 +1,4 @@
 import json
-from functools import partial
 
 import pandas as pd
 
@@ -15,6 +14,13 @@ def read_json(path):
 
 def by_label(paths, read):
     return dict(zip(snakemake.params.labels, map(read, paths)))
+
+
+def cost_axis(kind, usage, model):
+    """k -> total FLOPs or dollars of drawing k samples per problem."""
+    if kind == "flops":
+        return lambda ks: flops_at(usage, ks, model)
+    return lambda ks: dollars_at(usage, ks, model["price"])
 
 
 with logged_to(snakemake.log[0]):
@@ -33,6 +39,5 @@ with logged_to(snakemake.log[0]):
         else:
             usage = by_label(inputs.tokens, pd.read_parquet)
             models = dict(zip(snakemake.params.labels, snakemake.params.models))
-            cost = {"flops": lambda u, m: partial(flops_at, u, model=m), "cost": lambda u, m: partial(dollars_at, u, price=m["price"])}
-            x = {label: cost[kind](usage[label], models[label]) for label in curves}
+            x = {label: cost_axis(kind, usage[label], models[label]) for label in curves}
             plotting.plot_coverage(curves, figure, outputs, x=x)
