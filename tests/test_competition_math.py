@@ -1,10 +1,10 @@
+import pandas as pd
 import pytest
 
 from conftest import DATA, read_jsonl
+from monkeys.problems import load_rows
 from monkeys.tasks import competition_math as math_task
 from monkeys.verify import verify
-
-import pandas as pd
 
 
 def test_last_boxed_balances_braces():
@@ -15,7 +15,7 @@ def test_last_boxed_balances_braces():
 
 
 def test_minerva_prompt_format():
-    shots = [math_task.shot(r) for r in __import__("monkeys.problems", fromlist=["load_rows"]).load_rows({"builtin": "minerva_math_4shot"})]
+    shots = [math_task.shot(r) for r in load_rows({"builtin": "minerva_math_4shot"})]
     prompt = math_task.build_prompt("What is $1+1$?", shots)
     assert prompt.count("Problem:\n") == 5 and prompt.endswith("Problem:\nWhat is $1+1$?\n\nSolution:")
     assert prompt.count("I hope it is correct.") == 4
