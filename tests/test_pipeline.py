@@ -113,3 +113,23 @@ def test_a_killed_run_resumes_to_identical_results(run, tmp_path):
     assert resumed == sorted(p.relative_to(run) for p in run.glob("cache/samples/*/chunk*.parquet"))
     for path in resumed:
         pd.testing.assert_frame_equal(pd.read_parquet(workdir / path), pd.read_parquet(run / path))
+
+
+def test_between_workflow_cache_shares_samples_across_working_directories(tmp_path):
+    """With --cache and SNAKEMAKE_OUTPUT_CACHE, a second user's run takes the downloaded
+    problems, samples and verdicts from the shared cache instead of recomputing them."""
+    store = tmp_path / "shared-cache"
+    store.mkdir()
+    env = {**os.environ, "SNAKEMAKE_OUTPUT_CACHE": str(store)}
+    first = prepare_workdir(tmp_path / "first", TINY)
+    subprocess.run(snakemake_command(first, "--cache"), env=env, check=True, capture_output=True)
+    second = prepare_workdir(tmp_path / "second", TINY)
+    result = subprocess.run(snakemake_command(second, "--cache"), env=env, check=True, capture_output=True, text=True)
+    log = result.stdout + result.stderr
+    for chunk in sorted(first.glob("cache/samples/*/chunk0.parquet")):
+        assert f"Symlinking output file {chunk.relative_to(first)} from cache." in log
+        pd.testing.assert_frame_equal(pd.read_parquet(second / chunk.relative_to(first)), pd.read_parquet(chunk))
+    assert not any("Processed prompts" in p.read_text() for p in second.glob("logs/sample/*/*.log"))
+    pd.testing.assert_frame_equal(
+        pd.read_csv(second / "results/tables/coverage.csv"), pd.read_csv(first / "results/tables/coverage.csv")
+    )
