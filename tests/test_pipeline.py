@@ -5,7 +5,6 @@ import copy
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pandas as pd
@@ -13,8 +12,15 @@ import pytest
 import yaml
 
 from conftest import REPO
-from workflow_helpers import completed_run, planned_jobs, planned_wildcards, prepare_workdir, requires_model, snakemake, snakemake_command
-
+from workflow_helpers import (
+    completed_run,
+    planned_jobs,
+    planned_wildcards,
+    prepare_workdir,
+    requires_model,
+    snakemake,
+    snakemake_command,
+)
 
 pytestmark = requires_model
 

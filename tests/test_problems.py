@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from conftest import DATA, REPO
+from conftest import DATA
 from monkeys.problems import DatasetUnavailable, download, hub_unreachable, load_rows
 
 GSM8K = {

@@ -124,3 +124,8 @@ def test_lint_and_format_are_clean(tmp_path):
         [sys.executable, "-m", "snakefmt", "--check", "Snakefile", "workflow/rules"], cwd=REPO, capture_output=True, text=True
     )
     assert snakefmt.returncode == 0, snakefmt.stderr
+    ruff = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "src", "tests", "benchmarks", "workflow/scripts"],
+        cwd=REPO, capture_output=True, text=True,
+    )
+    assert ruff.returncode == 0, ruff.stdout

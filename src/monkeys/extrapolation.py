@@ -14,6 +14,9 @@ import pandas as pd
 from scipy import optimize, stats
 from scipy.special import betaln
 
+from monkeys.coverage import coverage_curve
+from monkeys.scaling import fit_scaling_law, law
+
 
 def fit_beta_binomial(counts: pd.DataFrame) -> dict:
     """Maximum-likelihood (alpha, beta) from per-problem (num_samples, num_correct)."""
@@ -59,9 +62,6 @@ def thin_counts(counts: pd.DataFrame, fraction: float, seed: int = 0) -> pd.Data
 def extrapolate(counts: pd.DataFrame, spec: dict) -> tuple[pd.DataFrame, dict]:
     """Measured coverage for k = 1..n against predictions from a `fraction` of the samples:
     the beta-binomial model and the paper's power law, both fitted on the thinned counts."""
-    from monkeys.coverage import coverage_curve
-    from monkeys.scaling import fit_scaling_law, law
-
     ks = np.arange(1, int(counts["num_samples"].min()) + 1)
     thinned = thin_counts(counts, spec["fraction"], spec["seed"])
     beta_binomial = fit_beta_binomial(thinned)

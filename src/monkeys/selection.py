@@ -17,6 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import gammaln
 
+from monkeys.coverage import bootstrap_band, count_correct, pass_at_k
+from monkeys.scaling import fit_points
+
 
 def best_of_k(correct: np.ndarray, scores: np.ndarray, ks) -> np.ndarray:
     """Success@k of picking the highest-scored of k random samples of one problem."""
@@ -82,9 +85,6 @@ def selection_curves(verdicts: pd.DataFrame, scores: pd.DataFrame | None, ks, pe
 
 def selection_table(verdicts: pd.DataFrame, scores: pd.DataFrame | None, spec: dict) -> pd.DataFrame:
     """Success@k with bootstrap bands for the oracle (coverage), majority vote and best-of-k."""
-    from monkeys.coverage import bootstrap_band, count_correct, pass_at_k
-    from monkeys.scaling import fit_points
-
     counts = count_correct(verdicts)
     ks = fit_points(int(counts["num_samples"].min()), spec["num_points"])
     vote = spec["majority_vote"]
