@@ -34,9 +34,13 @@ def logged_to(path: str):
             os.dup2(saved[1], 2)
 
 
-def write_spec(path: str, spec: dict) -> None:
-    """The JSON spec written beside each intermediate: what its hash stands for."""
-    Path(path).write_text(json.dumps(spec, indent=2, sort_keys=True) + "\n")
+def write_json(path: str, data: dict) -> None:
+    """Specs beside intermediates (what a hash stands for) and small results such as fits."""
+    Path(path).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def read_json(path: str) -> dict:
+    return json.loads(Path(path).read_text())
 
 
 def write_parquet(table, path: str) -> None:

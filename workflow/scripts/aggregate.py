@@ -1,7 +1,7 @@
 import pandas as pd
 
 from monkeys.coverage import count_correct, coverage_curve, read_counts
-from monkeys.workflow import logged_to, write_parquet, write_spec
+from monkeys.workflow import logged_to, write_json, write_parquet
 
 spec = snakemake.params.spec
 with logged_to(snakemake.log[0]):
@@ -13,4 +13,4 @@ with logged_to(snakemake.log[0]):
     curve = coverage_curve(counts, n_bootstrap=bootstrap["resamples"], confidence=bootstrap["confidence"], seed=bootstrap["seed"])
     write_parquet(counts, snakemake.output.counts)
     write_parquet(curve, snakemake.output.coverage)
-    write_spec(snakemake.output.spec, spec)
+    write_json(snakemake.output.spec, spec)

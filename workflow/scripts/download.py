@@ -1,8 +1,8 @@
 from monkeys.problems import download
-from monkeys.workflow import logged_to, write_parquet, write_spec
+from monkeys.workflow import logged_to, write_json, write_parquet
 
 with logged_to(snakemake.log[0]):
     problems = download(snakemake.params.spec)
     write_parquet(problems, snakemake.output.problems)
-    write_spec(snakemake.output.spec, snakemake.params.spec)
+    write_json(snakemake.output.spec, snakemake.params.spec)
     print(f"{len(problems)} problems")

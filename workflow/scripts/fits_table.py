@@ -1,14 +1,11 @@
-import json
-
 import pandas as pd
 
 from monkeys.scaling import FIT_COLUMNS
-from monkeys.workflow import logged_to
+from monkeys.workflow import logged_to, read_json
 
 with logged_to(snakemake.log[0]):
-    rows = []
-    for name, path in zip(snakemake.params.experiments, snakemake.input.fits):
-        with open(path) as f:
-            fit = json.load(f)
-        rows.append({"experiment": name, **{column: fit[column] for column in FIT_COLUMNS}})
+    rows = [
+        {"experiment": name, **{column: read_json(path)[column] for column in FIT_COLUMNS}}
+        for name, path in zip(snakemake.params.experiments, snakemake.input.fits)
+    ]
     pd.DataFrame(rows).to_csv(snakemake.output[0], index=False)

@@ -1,15 +1,8 @@
-import json
-
 import pandas as pd
 
 from monkeys import plotting
 from monkeys.cost import dollars_at, flops_at
-from monkeys.workflow import logged_to
-
-
-def read_json(path):
-    with open(path) as f:
-        return json.load(f)
+from monkeys.workflow import logged_to, read_json
 
 
 def by_label(paths, read):

@@ -1,7 +1,7 @@
 import pandas as pd
 
 from monkeys.sampling import sample
-from monkeys.workflow import logged_to, write_parquet, write_spec
+from monkeys.workflow import logged_to, write_json, write_parquet
 
 # vLLM starts worker processes that re-import the main module.
 if __name__ == "__main__":
@@ -10,4 +10,4 @@ if __name__ == "__main__":
         problems = pd.read_parquet(snakemake.input.problems)
         samples = sample(problems, spec, chunk, seed, snakemake.params.model)
         write_parquet(samples, snakemake.output.samples)
-        write_spec(snakemake.output.spec, {**spec, "chunk": chunk, "seed": seed})
+        write_json(snakemake.output.spec, {**spec, "chunk": chunk, "seed": seed})

@@ -1,7 +1,7 @@
 import pandas as pd
 
 from monkeys.verify import verify
-from monkeys.workflow import logged_to, write_parquet, write_spec
+from monkeys.workflow import logged_to, write_json, write_parquet
 
 spec = snakemake.params.spec
 with logged_to(snakemake.log[0]):
@@ -9,5 +9,5 @@ with logged_to(snakemake.log[0]):
     problems = pd.read_parquet(snakemake.input.problems)
     verdicts = verify(samples, problems, spec["verifier"]["kind"], spec["verifier"]["timeout_s"])
     write_parquet(verdicts, snakemake.output.verdicts)
-    write_spec(snakemake.output.spec, {**spec, "chunk": int(snakemake.wildcards.chunk)})
+    write_json(snakemake.output.spec, {**spec, "chunk": int(snakemake.wildcards.chunk)})
     print(verdicts["reason"].value_counts().to_string())
