@@ -32,7 +32,7 @@ def main():
     repeated = pd.concat([distinct.assign(sample_idx=i) for i in range(args.repeats)], ignore_index=True)
     for label, samples in [("distinct answers", distinct), (f"{args.repeats} samples per problem, repeated answers", repeated)]:
         start = time.perf_counter()
-        verdicts = verify(samples, problems, "math", timeout_s=5)
+        verdicts = verify(samples, problems, {"kind": "math", "timeout_s": 5})
         elapsed = time.perf_counter() - start
         print(f"{label:45s} {len(samples)} samples in {elapsed:.1f} s = {len(samples) / elapsed:.0f} verified/s "
               f"(correct {verdicts.correct.mean():.3f})")

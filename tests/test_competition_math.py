@@ -48,12 +48,12 @@ def test_gold_solutions_of_all_5000_test_problems_verify():
     assert len(rows) == 5000
     problems = pd.DataFrame([{"problem_id": str(i), "gold": math_task.normalize(r)["gold"]} for i, r in enumerate(rows)])
     solutions = pd.DataFrame({"problem_id": problems["problem_id"], "sample_idx": 0, "text": [r["solution"] for r in rows]})
-    verdicts = verify(solutions, problems, "math", timeout_s=10)
+    verdicts = verify(solutions, problems, {"kind": "math", "timeout_s": 10})
     rate = verdicts["correct"].mean()
     print(f"gold solutions verified: {verdicts['correct'].sum()}/5000 = {rate:.4f}; reasons: {verdicts['reason'].value_counts().to_dict()}")
     assert rate >= 0.995
 
     perturbed = solutions.assign(text=[f"Final Answer: The final answer is ${g}+1$." for g in problems["gold"]])
-    rejected = 1 - verify(perturbed, problems, "math", timeout_s=10)["correct"].mean()
+    rejected = 1 - verify(perturbed, problems, {"kind": "math", "timeout_s": 10})["correct"].mean()
     print(f"perturbed answers rejected: {rejected:.4f}")
     assert rejected >= 0.995

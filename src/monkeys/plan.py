@@ -157,7 +157,7 @@ class Plan:
                 "format": FORMAT_VERSIONS["verdicts"],
                 "samples": samples,
                 "problems": problems,
-                "verifier": {"kind": task["kind"], "version": kind.VERIFIER_VERSION, **exp["verifier"]},
+                "verifier": self._verifier_spec(name, task["kind"], exp["verifier"]),
             },
         )
         n_chunks = sampling["n_samples"] // sampling["chunk_size"]
@@ -187,6 +187,15 @@ class Plan:
             name, coverage, self._fit(coverage), self._extrapolation(coverage), problems, samples, verdicts, n_chunks,
             tokens, scores, selection,
         )
+
+    @staticmethod
+    def _verifier_spec(experiment: str, kind_name: str, options: dict) -> dict:
+        kind = task_kind(kind_name)
+        defaults = getattr(kind, "VERIFIER_DEFAULTS", {})
+        unknown = set(options) - {"timeout_s", *defaults}
+        if unknown:
+            raise PlanError(f"experiment {experiment!r}: verifier option(s) {sorted(unknown)} do not apply to {kind_name}")
+        return {"kind": kind_name, "version": kind.VERIFIER_VERSION, **defaults, **options}
 
     def _problems_spec(self, task: dict) -> dict:
         spec = {"format": FORMAT_VERSIONS["problems"], **task}
@@ -229,6 +238,9 @@ class Plan:
 
     def verdict_path(self, key: str, chunk: int) -> str:
         return f"cache/verdicts/{key}/chunk{chunk}.parquet"
+
+    def judgement_dir(self) -> str:
+        return "cache/judgements"
 
     def coverage_path(self, key: str) -> str:
         return f"cache/coverage/{key}.parquet"

@@ -10,6 +10,7 @@ rule verify:
     group:
         "verify"
     conda:
+        # math-verify for math tasks; the code sandbox needs only the standard library
         "../../envs/verify-math.yaml"
     threads: config["resources"]["verify"]["threads"]
     resources:
@@ -17,5 +18,7 @@ rule verify:
         runtime=config["resources"]["verify"]["runtime"],
     params:
         spec=lambda w: plan.verdicts[w.verdicts],
+        # judgements of expensive verifiers (program runs), shared by all chunks and runs
+        memo=plan.judgement_dir(),
     script:
         "../scripts/verify.py"

@@ -7,7 +7,7 @@ spec = snakemake.params.spec
 with logged_to(snakemake.log[0]):
     samples = pd.read_parquet(snakemake.input.samples)
     problems = pd.read_parquet(snakemake.input.problems)
-    verdicts = verify(samples, problems, spec["verifier"]["kind"], spec["verifier"]["timeout_s"])
+    verdicts = verify(samples, problems, spec["verifier"], snakemake.threads, snakemake.params.memo)
     write_parquet(verdicts, snakemake.output.verdicts)
     write_json(snakemake.output.spec, {**spec, "chunk": int(snakemake.wildcards.chunk)})
     print(verdicts["reason"].value_counts().to_string())

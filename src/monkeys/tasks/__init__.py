@@ -5,15 +5,18 @@ Each kind is a module with the same small interface:
 examples; `build_prompt(question, shots)`; `STOP` sequences; `parse_gold(gold)`;
 `extract_answer(text)` -> (canonical string, value) or None; `is_correct(value, parsed_gold)`;
 `VERIFIER_VERSION`, bumped whenever judging changes so cached verdicts are recomputed.
+Kinds whose judging is expensive define `judge(answer, gold, options)` instead of `is_correct`
+(see `monkeys.verify`), with `VERIFIER_DEFAULTS` for their options and `NO_ANSWER` for the reason
+given when nothing could be extracted.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from monkeys.tasks import competition_math, gsm8k
+from monkeys.tasks import codecontests, competition_math, gsm8k
 
-TASK_KINDS: dict[str, ModuleType] = {"gsm8k": gsm8k, "math": competition_math}
+TASK_KINDS: dict[str, ModuleType] = {"gsm8k": gsm8k, "math": competition_math, "codecontests": codecontests}
 
 
 def task_kind(kind: str) -> ModuleType:

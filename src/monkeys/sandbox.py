@@ -1,0 +1,196 @@
+"""Run a model-written Python program on stdin/stdout tests, isolated and resource-limited.
+
+Isolation comes from Linux namespaces, entered with util-linux `unshare` (present on any Linux, no
+root, no daemon): a user namespace (root inside, nobody special outside), no network (an empty
+network namespace), a PID namespace (when it ends, the kernel kills every process the program
+started, whatever it did to escape its process group), a mount namespace where every mount is
+read-only except the program's temporary directory, and private IPC. Inside, `sandbox_init`
+applies per-test resource limits: CPU time (which decides time limits, so verdicts do not depend
+on machine load), address space, output file size, process count, no core dumps; a wall-clock
+backstop catches programs that sleep. We chose namespaces over seccomp because they need no
+compiled filter or extra package, and over containers because a container per execution is far
+too slow: the sandbox starts once per program and forks once per test.
+
+Where unprivileged user namespaces are disabled, `SandboxUnavailable` says so: programs are never
+run without isolation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+
+INIT = Path(__file__).with_name("sandbox_init.py")
+UNSHARE = ["unshare", "--user", "--map-root-user", "--mount", "--pid", "--fork", "--kill-child",
+           "--mount-proc", "--net", "--ipc"]
+MEMORY_EXIT = 102  # as in sandbox_init
+SIGNALS_OF = {"time limit": {signal.SIGXCPU}, "output limit": {signal.SIGXFSZ}}
+
+
+class SandboxUnavailable(RuntimeError):
+    """This machine cannot isolate programs."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    cpu_s: float = 2.0
+    memory_mb: int = 256
+    output_mb: int = 64
+    processes: int = 64
+    # Wall-clock backstop per test, as a multiple of the CPU limit (plus one second): only programs
+    # that wait (sleep, block) reach it, so a loaded machine does not flip verdicts.
+    wall_factor: float = 3.0
+
+    @property
+    def wall_s(self) -> float:
+        return self.wall_factor * self.cpu_s + 1.0
+
+
+@dataclass(frozen=True)
+class Result:
+    """The first failing test's reason ("passed" when none failed) and what was measured."""
+
+    reason: str
+    tests_run: int
+    cpu_s: float = 0.0
+    detail: str = ""
+
+
+@cache
+def sandbox_unavailable() -> str | None:
+    """Why programs cannot be isolated here, or None."""
+    if shutil.which("unshare") is None:
+        return "the `unshare` command (util-linux) is not installed"
+    probe = subprocess.run([*UNSHARE, "true"], capture_output=True, text=True)
+    if probe.returncode:
+        return (f"`unshare` cannot create namespaces ({probe.stderr.strip()}); unprivileged user namespaces "
+                "may be disabled (sysctl kernel.unprivileged_userns_clone / user.max_user_namespaces)")
+    return None
+
+
+def classify(report: dict, limits: Limits, stdout_bytes: int) -> str | None:
+    """A failure reason from one execution report, or None when the program exited cleanly."""
+    sig = report["signal"]
+    if report["timed_out"] or sig in SIGNALS_OF["time limit"] or (report["cpu_s"] or 0) > limits.cpu_s:
+        return "time limit"
+    if sig == signal.SIGKILL and report["cpu_s"] >= int(limits.cpu_s + 0.999):
+        return "time limit"  # the hard RLIMIT_CPU
+    if sig in SIGNALS_OF["output limit"] or stdout_bytes >= limits.output_mb << 20:
+        return "output limit"
+    if report["exit"] == MEMORY_EXIT or (report["max_rss_mb"] or 0) >= limits.memory_mb:
+        return "memory limit"
+    if sig is not None or report["exit"] != 0:
+        return "runtime error"
+    return None
+
+
+def run_tests(
+    program: str,
+    inputs: Sequence[str],
+    accept: Callable[[int, str], bool],
+    limits: Limits = Limits(),
+) -> Result:
+    """Run `program` on each input in turn, stopping at the first failure.
+
+    `accept(i, stdout)` judges the output of test i; expected outputs stay outside the sandbox.
+    """
+    if why := sandbox_unavailable():
+        raise SandboxUnavailable(f"cannot run programs safely: {why}")
+    with tempfile.TemporaryDirectory(prefix="monkeys-sandbox-") as workdir:
+        work = Path(workdir)
+        (work / "solution.py").write_text(program)
+        for i, text in enumerate(inputs):
+            (work / f"input{i}").write_text(text)
+        with _Sandbox(work, limits) as sandbox:
+            cpu = 0.0
+            for i in range(len(inputs)):
+                report = sandbox.run(i)
+                if report is None:
+                    return Result("time limit", i + 1, cpu, "the sandbox stopped answering")
+                cpu += report["cpu_s"] or 0.0
+                stdout = work / "stdout"
+                size = stdout.stat().st_size if stdout.exists() else 0
+                if failure := classify(report, limits, size):
+                    return Result(failure, i + 1, cpu, _tail(work / "stderr"))
+                if not accept(i, stdout.read_text(errors="replace")):
+                    return Result("wrong answer", i + 1, cpu)
+            return Result("passed", len(inputs), cpu)
+
+
+def _tail(path: Path, size: int = 400) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, path.stat().st_size - size))
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+class _Sandbox:
+    """One `sandbox_init` process serving test requests over a pair of pipes."""
+
+    def __init__(self, workdir: Path, limits: Limits):
+        self.limits = limits
+        self.workdir = workdir
+
+    def __enter__(self):
+        requests_r, self.requests = os.pipe()
+        self.replies, replies_w = os.pipe()
+        spec = json.dumps({**asdict(self.limits), "wall_s": self.limits.wall_s})
+        self.process = subprocess.Popen(
+            [*UNSHARE, sys.executable, "-I", "-S", str(INIT), str(self.workdir), spec, str(requests_r), str(replies_w)],
+            pass_fds=(requests_r, replies_w),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.workdir / "sandbox.log", "wb"),
+            cwd=self.workdir,
+            start_new_session=True,
+        )
+        os.close(requests_r)
+        os.close(replies_w)
+        self.buffer = b""
+        hello = self._reply(timeout=30.0)
+        if hello is None:
+            self.__exit__()
+            raise SandboxUnavailable(f"the sandbox did not start: {_tail(self.workdir / 'sandbox.log')}")
+        if hello["stuck_mounts"]:
+            raise SandboxUnavailable(f"could not make these mounts read-only: {hello['stuck_mounts']}")
+        return self
+
+    def run(self, index: int) -> dict | None:
+        os.write(self.requests, f"{index}\n".encode())
+        return self._reply(timeout=self.limits.wall_s + 10.0)
+
+    def _reply(self, timeout: float) -> dict | None:
+        while b"\n" not in self.buffer:
+            ready, _, _ = select.select([self.replies], [], [], timeout)
+            chunk = os.read(self.replies, 1 << 16) if ready else b""
+            if not chunk:
+                return None
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def __exit__(self, *exc):
+        os.close(self.requests)
+        os.close(self.replies)
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        # The PID namespace dies with its first process; killing the group makes sure of it.
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
