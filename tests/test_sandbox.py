@@ -3,6 +3,7 @@ left running, and the next program runs normally."""
 
 import os
 import subprocess
+import sys
 import time
 import uuid
 
@@ -20,9 +21,18 @@ def run(program, inputs=("21\n",), expected=("42",), limits=LIMITS):
     return run_tests(program, list(inputs), lambda i, out: out.split() == expected[i].split(), limits)
 
 
+def processes():
+    ps = subprocess.run(["ps", "-ww", "-eo", "pid=,ppid=,args="], capture_output=True, text=True).stdout
+    return [(int(pid), int(ppid), args) for pid, ppid, args in (line.split(None, 2) for line in ps.splitlines())]
+
+
 def sandbox_processes():
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    return [line for line in ps.splitlines() if "sandbox_init" in line or "monkeys-sandbox" in line]
+    """Processes running inside a sandbox: children of a sandbox's first process (the child of
+    `unshare`), which also inherits orphans. The sandboxes themselves wait for the next program."""
+    table = processes()
+    launchers = {pid for pid, _, args in table if args.startswith("unshare") and "sandbox_init.py" in args}
+    inits = {pid for pid, ppid, _ in table if ppid in launchers}
+    return [args for _, ppid, args in table if ppid in inits]
 
 
 @pytest.fixture
@@ -70,6 +80,19 @@ def test_writing_outside_the_temporary_directory_fails(marker):
     assert run(f"open('inside', 'w').write('ok')\nprint(open('inside').read() and 42)").reason == "passed"
 
 
+def test_the_program_cannot_regain_privileges():
+    # root inside the user namespace could remount the filesystem writable, were it not stripped
+    # of every capability before the program starts
+    remount = (
+        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "for target in (b'/', b'/tmp'):\n"
+        "    assert libc.mount(None, target, None, 32 | 4096, None) != 0, 'remount allowed'\n"
+        "print(open('/proc/self/status').read().split('CapEff:')[1].split()[0])"
+    )
+    result = run_tests(remount, ["\n"], lambda i, out: out.strip() == "0000000000000000", LIMITS)
+    assert result.reason == "passed", result
+
+
 def test_killing_its_parent_does_not_kill_the_judge():
     program = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos.kill(1, signal.SIGKILL)\nprint(42)"
     assert run(program).reason == "passed"
@@ -109,3 +132,17 @@ def test_verdicts_repeat_across_runs():
     programs = [ECHO_DOUBLE, "print(41)", "while True: pass", "x = bytearray(10**10)"]
     first = [run(p).reason for p in programs]
     assert first == [run(p).reason for p in programs] == ["passed", "wrong answer", "time limit", "memory limit"]
+
+
+def test_nothing_is_left_when_the_judge_exits():
+    script = (
+        "from monkeys import sandbox\n"
+        "for p in ['while True: pass', 'import os\\nif os.fork() == 0:\\n    while True: pass\\nprint(1)']:\n"
+        "    print(sandbox.run_tests(p, ['\\n'], lambda i, out: True, sandbox.Limits(cpu_s=0.5)).reason)\n"
+        "print(*[s.root for s in sandbox._open])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    *reasons, roots = done.stdout.splitlines()
+    assert reasons == ["time limit", "passed"] and roots.startswith("/")
+    assert not [args for _, _, args in processes() if any(root in args for root in roots.split())]
+    assert not any(os.path.exists(root) for root in roots.split())

@@ -55,14 +55,14 @@ def test_tiny_pipeline_runs_through_sbatch(slurm, tmp_path):
     result = snakemake(workdir, "--profile", str(REPO / "profiles" / "slurm"), *LOCAL_CLUSTER)
     log = result.stdout + result.stderr
     submitted = re.findall(r"Job (\S+) has been submitted with SLURM jobid (\d+)", log)
-    # Non-local jobs: prepare_model, 2 sample chunks, and the 2 verify chunks as one group job.
+    # Non-local jobs: prepare_model, 3 sample chunks, and the 3 verify chunks as one group job.
     assert len(submitted) >= 4, log[-3000:]
     print("SLURM job ids:", [slurm_id for _, slurm_id in submitted])
     # Finished jobs stay visible to scontrol for MinJobAge (60 s): the sample jobs asked for a GPU.
     jobs = {slurm_id: subprocess.run(["scontrol", "show", "job", slurm_id], capture_output=True, text=True).stdout
             for _, slurm_id in submitted}
     gpu_jobs = [i for i, text in jobs.items() if re.search(r"gres[:/]gpu[:=]1", text)]
-    assert len(gpu_jobs) == 2, {i: t[:400] for i, t in jobs.items()}
+    assert len(gpu_jobs) == 3, {i: t[:400] for i, t in jobs.items()}
     fits = pd.read_csv(workdir / "results" / "tables" / "fits.csv")
-    assert fits["experiment"].tolist() == ["gsm8k-tiny", "math-tiny"]
+    assert fits["experiment"].tolist() == ["gsm8k-tiny", "math-tiny", "code-tiny"]
     assert (workdir / "results" / "figures" / "tiny.pdf").is_file()

@@ -4,12 +4,16 @@ Isolation comes from Linux namespaces, entered with util-linux `unshare` (presen
 root, no daemon): a user namespace (root inside, nobody special outside), no network (an empty
 network namespace), a PID namespace (when it ends, the kernel kills every process the program
 started, whatever it did to escape its process group), a mount namespace where every mount is
-read-only except the program's temporary directory, and private IPC. Inside, `sandbox_init`
-applies per-test resource limits: CPU time (which decides time limits, so verdicts do not depend
-on machine load), address space, output file size, process count, no core dumps; a wall-clock
-backstop catches programs that sleep. We chose namespaces over seccomp because they need no
-compiled filter or extra package, and over containers because a container per execution is far
-too slow: the sandbox starts once per program and forks once per test.
+read-only except the sandbox's work directory, and private IPC. Inside, `sandbox_init` runs each
+test in a forked child without capabilities and with resource limits: CPU time (which decides
+time limits, so verdicts do not depend on machine load), address space, output file size,
+process count, no core dumps; a wall-clock backstop catches programs that sleep. After every test
+it kills every process left in the namespace, and between programs the work directory is
+emptied, so one program cannot affect the next.
+
+We chose namespaces over seccomp because they need no compiled filter or extra package, and over
+a container per execution because that is far too slow: each worker thread keeps one sandbox
+process, which forks once per test.
 
 Where unprivileged user namespaces are disabled, `SandboxUnavailable` says so: programs are never
 run without isolation.
@@ -17,6 +21,7 @@ run without isolation.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import select
@@ -25,6 +30,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
@@ -104,27 +110,29 @@ def run_tests(
 
     `accept(i, stdout)` judges the output of test i; expected outputs stay outside the sandbox.
     """
-    if why := sandbox_unavailable():
-        raise SandboxUnavailable(f"cannot run programs safely: {why}")
-    with tempfile.TemporaryDirectory(prefix="monkeys-sandbox-") as workdir:
-        work = Path(workdir)
+    sandbox = _sandbox_of_this_thread(limits)
+    work = Path(tempfile.mkdtemp(dir=sandbox.root))
+    try:
         (work / "solution.py").write_text(program)
         for i, text in enumerate(inputs):
             (work / f"input{i}").write_text(text)
-        with _Sandbox(work, limits) as sandbox:
-            cpu = 0.0
-            for i in range(len(inputs)):
-                report = sandbox.run(i)
-                if report is None:
-                    return Result("time limit", i + 1, cpu, "the sandbox stopped answering")
-                cpu += report["cpu_s"] or 0.0
-                stdout = work / "stdout"
-                size = stdout.stat().st_size if stdout.exists() else 0
-                if failure := classify(report, limits, size):
-                    return Result(failure, i + 1, cpu, _tail(work / "stderr"))
-                if not accept(i, stdout.read_text(errors="replace")):
-                    return Result("wrong answer", i + 1, cpu)
-            return Result("passed", len(inputs), cpu)
+        cpu = 0.0
+        for i in range(len(inputs)):
+            report = sandbox.run(work.name, i, limits)
+            if report is None:
+                _local.sandbox = None
+                sandbox.close()
+                return Result("time limit", i + 1, cpu, "the sandbox stopped answering")
+            cpu += report["cpu_s"] or 0.0
+            stdout = work / "stdout"
+            size = stdout.stat().st_size if stdout.exists() else 0
+            if failure := classify(report, limits, size):
+                return Result(failure, i + 1, cpu, _tail(work / "stderr"))
+            if not accept(i, stdout.read_text(errors="replace")):
+                return Result("wrong answer", i + 1, cpu)
+        return Result("passed", len(inputs), cpu)
+    finally:
+        sandbox.clear()
 
 
 def _tail(path: Path, size: int = 400) -> str:
@@ -136,40 +144,55 @@ def _tail(path: Path, size: int = 400) -> str:
         return ""
 
 
+_local = threading.local()
+_open: set[_Sandbox] = set()
+
+
+def _sandbox_of_this_thread(limits: Limits) -> _Sandbox:
+    if getattr(_local, "sandbox", None) is None:
+        if why := sandbox_unavailable():
+            raise SandboxUnavailable(f"cannot run programs safely: {why}")
+        _local.sandbox = _Sandbox(limits.processes)
+    return _local.sandbox
+
+
+@atexit.register
+def close_all() -> None:
+    for sandbox in list(_open):
+        sandbox.close()
+
+
 class _Sandbox:
     """One `sandbox_init` process serving test requests over a pair of pipes."""
 
-    def __init__(self, workdir: Path, limits: Limits):
-        self.limits = limits
-        self.workdir = workdir
-
-    def __enter__(self):
+    def __init__(self, processes: int):
+        self.root = Path(tempfile.mkdtemp(prefix="monkeys-sandbox-"))
         requests_r, self.requests = os.pipe()
         self.replies, replies_w = os.pipe()
-        spec = json.dumps({**asdict(self.limits), "wall_s": self.limits.wall_s})
-        self.process = subprocess.Popen(
-            [*UNSHARE, sys.executable, "-I", "-S", str(INIT), str(self.workdir), spec, str(requests_r), str(replies_w)],
-            pass_fds=(requests_r, replies_w),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=open(self.workdir / "sandbox.log", "wb"),
-            cwd=self.workdir,
-            start_new_session=True,
-        )
+        with open(self.root.with_suffix(".log"), "wb") as log:
+            self.process = subprocess.Popen(
+                [*UNSHARE, sys.executable, "-I", "-S", str(INIT), str(self.root), str(processes), str(requests_r), str(replies_w)],
+                pass_fds=(requests_r, replies_w),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                cwd=self.root,
+                start_new_session=True,
+            )
         os.close(requests_r)
         os.close(replies_w)
         self.buffer = b""
+        _open.add(self)
         hello = self._reply(timeout=30.0)
-        if hello is None:
-            self.__exit__()
-            raise SandboxUnavailable(f"the sandbox did not start: {_tail(self.workdir / 'sandbox.log')}")
-        if hello["stuck_mounts"]:
-            raise SandboxUnavailable(f"could not make these mounts read-only: {hello['stuck_mounts']}")
-        return self
+        if hello is None or hello["stuck_mounts"]:
+            why = _tail(self.root.with_suffix(".log")) if hello is None else f"read-write mounts: {hello['stuck_mounts']}"
+            self.close()
+            raise SandboxUnavailable(f"the sandbox did not start: {why}")
 
-    def run(self, index: int) -> dict | None:
-        os.write(self.requests, f"{index}\n".encode())
-        return self._reply(timeout=self.limits.wall_s + 10.0)
+    def run(self, directory: str, index: int, limits: Limits) -> dict | None:
+        request = {"dir": directory, "test": index, "limits": {**asdict(limits), "wall_s": limits.wall_s}}
+        os.write(self.requests, (json.dumps(request) + "\n").encode())
+        return self._reply(timeout=limits.wall_s + 10.0)
 
     def _reply(self, timeout: float) -> dict | None:
         while b"\n" not in self.buffer:
@@ -181,7 +204,15 @@ class _Sandbox:
         line, self.buffer = self.buffer.split(b"\n", 1)
         return json.loads(line)
 
-    def __exit__(self, *exc):
+    def clear(self) -> None:
+        """Empty the work directory: what one program wrote is gone before the next runs."""
+        for entry in self.root.iterdir():
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+
+    def close(self) -> None:
+        if self not in _open:
+            return
+        _open.discard(self)
         os.close(self.requests)
         os.close(self.replies)
         try:
@@ -194,3 +225,5 @@ class _Sandbox:
         except ProcessLookupError:
             pass
         self.process.wait()
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.root.with_suffix(".log").unlink(missing_ok=True)

@@ -1,14 +1,16 @@
-"""The first process inside a sandbox: confine the namespace, then run one program on test inputs.
+"""The first process inside a sandbox: confine the namespace, then run programs on test inputs.
 
 Started by `monkeys.sandbox` as PID 1 of fresh user, mount, PID, network and IPC namespaces, as a
 script (`python -I -S`), so it imports nothing but the standard library. It makes every mount
-read-only except the work directory, caps the number of processes, then serves requests on a
-pipe: for each test index it forks a child that runs the program on `input{i}` with resource
-limits, waits, kills whatever the child left behind, and reports one JSON line. Expected outputs
-never enter the sandbox; the caller compares `stdout` itself.
+read-only except its work directory, caps the number of processes, then serves requests on a
+pipe, one JSON line each: run the program in directory `dir` on its `input{test}`. For each it
+forks a child that enters a fresh IPC namespace, drops every capability (root inside the user
+namespace could otherwise remount the filesystem writable), applies the resource limits and runs
+the program; then it kills whatever the child left behind and reports one JSON line. Expected
+outputs never enter the sandbox; the caller compares `stdout` itself.
 
-The program runs in the forked child (no second interpreter start): that is what makes hundreds
-of executions per second possible.
+The program runs in the forked child (no interpreter start per execution) and the sandbox serves
+one program after another: that is what makes hundreds of executions per second possible.
 """
 
 import ctypes
@@ -17,9 +19,14 @@ import os
 import resource
 import signal
 import sys
-import traceback
 
 MEMORY_EXIT = 102  # exit status of a child whose program raised MemoryError
+CLONE_NEWIPC = 0x08000000
+PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS = 24, 28, 38
+# NOROOT, NO_SETUID_FIXUP, KEEP_CAPS and NO_CAP_AMBIENT_RAISE, each with its lock: root regains no
+# capability on exec, and nothing can undo that.
+SECURE_BITS = 0b11101111
+CAPABILITY_VERSION_3 = 0x20080522
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32, 4096
 MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
@@ -85,18 +92,36 @@ def set_limits(limits):
         resource.setrlimit(getattr(resource, name), value)
 
 
-def run_program(workdir, index, limits):
+def drop_privileges():
+    """No capabilities, now or after exec: the program is an ordinary process inside the namespace."""
+    if libc.unshare(CLONE_NEWIPC) != 0 or libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "unshare/no_new_privs")
+    if libc.prctl(PR_SET_SECUREBITS, SECURE_BITS, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "securebits")
+    for capability in range(64):
+        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            break  # past the last capability this kernel knows
+    header = (ctypes.c_uint32 * 2)(CAPABILITY_VERSION_3, 0)
+    nothing = (ctypes.c_uint32 * 6)()
+    if libc.capset(header, nothing) != 0:
+        raise OSError(ctypes.get_errno(), "capset")
+
+
+def run_program(directory, index, limits):
     """In the forked child: become the program and never return."""
     try:
         os.setsid()
         os.closerange(3, 1 << 16)
+        os.chdir(directory)
         for fd, path, mode in ((0, f"input{index}", os.O_RDONLY), (1, "stdout", os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
                                (2, "stderr", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)):
-            os.dup2(os.open(os.path.join(workdir, path), mode, 0o600), fd)
+            os.dup2(os.open(path, mode, 0o600), fd)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        drop_privileges()
         set_limits(limits)
-        with open(os.path.join(workdir, "solution.py"), "rb") as f:
+        with open("solution.py", "rb") as f:
             source = f.read()
         sys.argv = ["solution.py"]
         status = 0
@@ -111,6 +136,8 @@ def run_program(workdir, index, limits):
         except MemoryError:
             status = MEMORY_EXIT
         except BaseException:
+            import traceback  # only now: its import costs more than running most programs
+
             traceback.print_exc()
             status = 1
         sys.stdout.flush()
@@ -118,8 +145,11 @@ def run_program(workdir, index, limits):
         os._exit(status)
     except MemoryError:
         os._exit(MEMORY_EXIT)
-    except BaseException:
-        os._exit(1)
+    except BaseException as err:
+        try:
+            os.write(2, f"sandbox: {err!r}\n".encode())
+        finally:
+            os._exit(1)
 
 
 class WallClock(Exception):
@@ -148,11 +178,11 @@ def kill_all_but_me():
                 break
 
 
-def run_test(workdir, index, limits):
+def run_test(directory, index, limits):
     sys.stdout.flush()
     child = os.fork()
     if child == 0:
-        run_program(workdir, index, limits)
+        run_program(directory, index, limits)
     timed_out = False
     signal.setitimer(signal.ITIMER_REAL, limits["wall_s"])
     try:
@@ -173,15 +203,17 @@ def run_test(workdir, index, limits):
 
 
 def main():
-    workdir, limits = sys.argv[1], json.loads(sys.argv[2])
+    workdir, processes = sys.argv[1], int(sys.argv[2])
     requests, replies = int(sys.argv[3]), int(sys.argv[4])
     signal.signal(signal.SIGALRM, expire)
-    hello = {"stuck_mounts": confine_filesystem(workdir), "pid_max": cap_processes(limits["processes"])}
+    hello = {"stuck_mounts": confine_filesystem(workdir), "pid_max": cap_processes(processes)}
     os.chdir(workdir)
     with os.fdopen(requests) as inbox, os.fdopen(replies, "w") as outbox:
         print(json.dumps(hello), file=outbox, flush=True)
         for line in inbox:
-            print(json.dumps(run_test(workdir, int(line), limits)), file=outbox, flush=True)
+            request = json.loads(line)
+            directory = os.path.join(workdir, os.path.basename(request["dir"]))
+            print(json.dumps(run_test(directory, request["test"], request["limits"])), file=outbox, flush=True)
 
 
 if __name__ == "__main__":
