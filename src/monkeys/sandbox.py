@@ -36,6 +36,8 @@ from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
+from monkeys.errors import VerifierUnavailable
+
 INIT = Path(__file__).with_name("sandbox_init.py")
 UNSHARE = ["unshare", "--user", "--map-root-user", "--mount", "--pid", "--fork", "--kill-child",
            "--mount-proc", "--net", "--ipc"]
@@ -43,7 +45,7 @@ MEMORY_EXIT = 102  # as in sandbox_init
 SIGNALS_OF = {"time limit": {signal.SIGXCPU}, "output limit": {signal.SIGXFSZ}}
 
 
-class SandboxUnavailable(RuntimeError):
+class SandboxUnavailable(VerifierUnavailable):
     """This machine cannot isolate programs."""
 
 

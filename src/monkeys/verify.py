@@ -5,9 +5,11 @@ can hang on adversarial LaTeX). Identical completions are parsed once and identi
 answers to the same problem are checked once: with many samples per problem, most are repeats.
 
 Tasks whose judging is expensive (running programs, checking proofs) define
-`judge(answer, gold, options) -> (correct, reason)`, which enforces its own limits. Their
-judgements run on `threads` workers and are memoized on disk by (task, verifier options, gold,
-answer), so an answer seen in any chunk, or any earlier run, is judged once.
+`judge(answer, gold, options) -> (correct, reason)`, which enforces its own limits, and
+`unavailable(options)`, the reason this machine cannot judge (then the job stops with it rather
+than record wrong verdicts). Their judgements run on `threads` workers and are memoized on disk by
+(task, verifier options, gold, answer), so an answer seen in any chunk, or any earlier run, is
+judged once.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from monkeys.errors import VerifierUnavailable
 from monkeys.tasks import task_kind
 
 VERDICT_COLUMNS = ["problem_id", "sample_idx", "extracted", "correct", "reason"]
@@ -102,20 +105,24 @@ def _judge_expensive(task, pending, gold_text, verifier, threads, memo) -> dict:
     cache = JudgementCache(memo, verifier) if memo else None
     checks = {pair: cache.get(gold_text[pair[0]], pair[1]) for pair in pending} if cache else {}
     todo = [pair for pair in pending if checks.get(pair) is None]
-    golds = {pid: task.parse_gold(gold_text[pid]) for pid, _ in todo}
     options = {k: v for k, v in verifier.items() if k not in ("kind", "version")}
+    if todo and (why := task.unavailable(options)):
+        raise VerifierUnavailable(f"cannot verify {verifier['kind']} here: {why}")
+    golds = {pid: task.parse_gold(gold_text[pid]) for pid, _ in todo}
 
     def one(pair):
         pid, key = pair
         try:
             return task.judge(pending[pair], golds[pid], options)
-        except Exception as err:  # a judge bug on one answer must not sink the chunk
-            return False, f"error: {type(err).__name__}: {err}"
+        except VerifierUnavailable:
+            raise
+        except Exception as err:  # a judge bug on one answer must not sink the chunk (nor be memoized)
+            return False, f"verifier error: {type(err).__name__}: {err}"
 
     with ThreadPoolExecutor(max(1, threads)) as pool:
         for pair, (correct, reason) in zip(todo, pool.map(one, todo)):
             checks[pair] = (bool(correct), reason)
-            if cache and not reason.startswith("error"):
+            if cache and not reason.startswith("verifier error"):
                 cache.put(gold_text[pair[0]], pair[1], checks[pair])
     return checks
 

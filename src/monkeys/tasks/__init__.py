@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from monkeys.tasks import codecontests, competition_math, gsm8k
+from monkeys.tasks import codecontests, competition_math, gsm8k, minif2f
 
-TASK_KINDS: dict[str, ModuleType] = {"gsm8k": gsm8k, "math": competition_math, "codecontests": codecontests}
+TASK_KINDS: dict[str, ModuleType] = {"gsm8k": gsm8k, "math": competition_math, "codecontests": codecontests, "minif2f": minif2f}
 
 
 def task_kind(kind: str) -> ModuleType:
