@@ -28,17 +28,17 @@ IMPORTED = {
 def test_default_config_dry_run(tmp_path):
     jobs = planned_jobs(prepare_workdir(tmp_path, DEFAULT))
     assert jobs == {
-        "download": 2, "prepare_model": 1, "sample": 6, "verify": 6, "aggregate": 2, "coverage_table": 1,
-        "fit": 2, "fits_table": 1, "tokens": 2, "score": 6, "selection": 2, "extrapolate": 2, "plot": 5, "all": 1,
+        "download": 3, "prepare_model": 1, "sample": 8, "verify": 8, "aggregate": 3, "coverage_table": 1,
+        "fit": 3, "fits_table": 1, "tokens": 2, "score": 6, "selection": 2, "extrapolate": 2, "plot": 5, "all": 1,
     }
 
 
 def test_paper_config_dry_run(tmp_path):
     jobs = planned_jobs(prepare_workdir(tmp_path, PAPER))
     experiments = len(PAPER["experiments"])
-    assert experiments == 20
+    assert experiments == 25
     assert jobs["sample"] == jobs["verify"] == experiments * 10  # 10,000 samples in chunks of 1,000
-    assert jobs["download"] == 2 and "prepare_model" not in jobs
+    assert jobs["download"] == 4 and "prepare_model" not in jobs
 
 
 @pytest.mark.parametrize(
@@ -51,6 +51,7 @@ def test_paper_config_dry_run(tmp_path):
         (lambda c: c["experiments"]["gsm8k-smollm2"]["sampling"].update(chunk_size=5), "multiple of chunk_size"),
         (lambda c: c["models"]["smollm2-135m-instruct"].pop("price"), "needs a price"),
         (lambda c: c["figures"]["coverage"].update(kind="scatter"), "'scatter' is not one of"),
+        (lambda c: c["experiments"]["math-smollm2"].update(verifier={"time_limit_s": 1}), "do not apply to math"),
     ],
 )
 def test_bad_config_fails_with_a_message_naming_it(tmp_path, edit, message):

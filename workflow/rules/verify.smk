@@ -9,8 +9,8 @@ rule verify:
     cache: "omit-software"
     group:
         "verify"
+    # math-verify for math tasks; the code sandbox and the Lean client need only the standard library
     conda:
-        # math-verify for math tasks; the code sandbox needs only the standard library
         "../../envs/verify-math.yaml"
     threads: config["resources"]["verify"]["threads"]
     resources:
