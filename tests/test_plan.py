@@ -126,7 +126,7 @@ def test_without_logprobs_there_is_nothing_to_score():
 
 def test_paper_config_plans_the_papers_experiments():
     plan = Plan(load("config/paper.yaml"))
-    assert len(plan.experiments) == 25
+    assert len(plan.experiments) == 27
     kinds = {}
     for e in plan.experiments.values():
         assert e.n_chunks == 10
@@ -139,8 +139,10 @@ def test_paper_config_plans_the_papers_experiments():
         elif problems["kind"] == "codecontests":
             assert problems["source"]["hub"]["path"] == "deepmind/code_contests" and problems["subset"]["size"] is None
             assert sampling["temperature"] == 0.6
+        elif problems["kind"] == "swebench":  # 250 attempts at temperature 1.6, as in the paper
+            assert sampling["temperature"] == 1.6 and plan.samples[e.samples]["sampling"]["chunk_size"] == 25
         else:  # MiniF2F-MATH: all 130 problems, 3 valid-split shots, temperature 0.5, pinned Mathlib
             assert problems["subset"]["size"] is None and problems["few_shot"]["num"] == 3
             assert sampling["temperature"] == 0.5
             assert plan.verdicts[e.verdicts]["verifier"]["mathlib_commit"] == "2f65ba7f1a9144b20c8e7358513548e317d26de1"
-    assert kinds == {"gsm8k": 10, "math": 10, "codecontests": 3, "minif2f": 2}
+    assert kinds == {"gsm8k": 10, "math": 10, "codecontests": 3, "minif2f": 2, "swebench": 2}

@@ -2,6 +2,7 @@
 count-based stages (aggregate, fit, tables, plot, report) on imported counts."""
 
 import copy
+import json
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import pytest
 import yaml
 
 from conftest import REPO
+from monkeys.tasks import swebench
 from workflow_helpers import completed_run, planned_jobs, prepare_workdir, snakemake
 
 DEFAULT = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
@@ -36,9 +38,9 @@ def test_default_config_dry_run(tmp_path):
 def test_paper_config_dry_run(tmp_path):
     jobs = planned_jobs(prepare_workdir(tmp_path, PAPER))
     experiments = len(PAPER["experiments"])
-    assert experiments == 25
-    assert jobs["sample"] == jobs["verify"] == experiments * 10  # 10,000 samples in chunks of 1,000
-    assert jobs["download"] == 4 and "prepare_model" not in jobs
+    assert experiments == 27
+    assert jobs["sample"] == jobs["verify"] == experiments * 10  # 10 chunks each (of 1,000 samples; SWE-bench: 25)
+    assert jobs["download"] == 6 and "prepare_model" not in jobs
 
 
 @pytest.mark.parametrize(
@@ -130,3 +132,45 @@ def test_lint_and_format_are_clean(tmp_path):
         cwd=REPO, capture_output=True, text=True,
     )
     assert ruff.returncode == 0, ruff.stdout
+
+
+def attempts_config(path, n_attempts, chunk_size):
+    return {
+        "tasks": {"swebench-lite": {"kind": "swebench", "source": {"local": "data/swebench/lite_test.jsonl"},
+                                    "subset": {"size": 3, "seed": 0}}},
+        "experiments": {"agent": {"task": "swebench-lite", "attempts": {"path": path, "n_attempts": n_attempts,
+                                                                         "chunk_size": chunk_size}}},
+        "figures": {"agent": {"experiments": ["agent"], "title": "An agent's attempts"}},
+    }
+
+
+def write_attempts(workdir, patch_of, per_instance):
+    rows = [json.loads(line) for line in (REPO / "data/swebench/lite_test.jsonl").open()]
+    with (workdir / "attempts.jsonl").open("w") as f:
+        for row in rows:  # every instance: the task's subset picks 3 of them
+            for a in range(per_instance):
+                f.write(json.dumps({"instance_id": row["instance_id"], "model_patch": patch_of(row, a)}) + "\n")
+
+
+def test_imported_attempts_are_verified_into_coverage_up_to_250(tmp_path):
+    """250 attempts per instance enter at verify (5 chunks of 50); without docker only attempts
+    that are not patches can be judged, so these are empty or malformed: coverage 0 up to k=250."""
+    workdir = prepare_workdir(tmp_path, attempts_config("attempts.jsonl", 250, 50))
+    write_attempts(workdir, lambda row, a: "" if a % 2 else f"I would edit line {a % 5}", 250)
+    assert planned_jobs(workdir)["import_attempts"] == 5 and planned_jobs(workdir)["verify"] == 5
+    snakemake(workdir)
+    coverage = pd.read_csv(workdir / "results/tables/coverage.csv")
+    assert coverage["k"].max() == 250 and (coverage["coverage"] == 0).all()
+    verdicts = pd.concat(pd.read_parquet(p) for p in workdir.glob("cache/verdicts/*/chunk*.parquet"))
+    assert len(verdicts) == 750 and set(verdicts["reason"]) == {"empty patch", "malformed patch: no file changes"}
+    assert (workdir / "results/figures/agent.png").stat().st_size > 1000
+
+
+@pytest.mark.skipif(not swebench.unavailable({}), reason="docker is available here")
+def test_a_patch_that_needs_the_harness_stops_the_verify_job_without_docker(tmp_path):
+    workdir = prepare_workdir(tmp_path, attempts_config("attempts.jsonl", 1, 1))
+    write_attempts(workdir, lambda row, a: row["patch"], 1)
+    result = snakemake(workdir, check=False)
+    assert result.returncode != 0
+    log = next((workdir / "logs" / "verify").glob("*/chunk0.log")).read_text()
+    assert "VerifierUnavailable" in log and "docker" in log and "graded elsewhere" in log

@@ -7,7 +7,7 @@ a result that can be trusted and reused (switching a knob back re-uses the old f
 
     problems  <- task data, subset, few-shot prompt
     samples   <- problems, model, engine, sampling (without n_samples: chunk i is the same
-                 whatever the total), stop sequences
+                 whatever the total), stop sequences; or an attempts file (checksum, chunk size)
     verdicts  <- samples, verifier kind/version/options
     coverage  <- verdicts + number of chunks (or an imported counts CSV), bootstrap options
     fit       <- coverage, fit options
@@ -30,7 +30,7 @@ from monkeys.tasks import task_kind
 HASH_LENGTH = 12
 # Bump when the code that writes an intermediate changes what it writes.
 FORMAT_VERSIONS = {
-    "problems": 1, "model": 1, "samples": 1, "verdicts": 1, "coverage": 2, "fit": 1,
+    "problems": 1, "model": 1, "samples": 1, "attempts": 1, "verdicts": 1, "coverage": 2, "fit": 1,
     "tokens": 1, "scores": 1, "selection": 1, "extrapolation": 1,
 }
 # Figure kinds that need per-sample data (token counts, answers), not only per-problem counts.
@@ -105,8 +105,9 @@ class Plan:
         kind = spec["kind"]
         for name in spec["experiments"]:
             exp = self.config["experiments"][name]
-            if kind in SAMPLED_ONLY_FIGURES and "imported" in exp:
-                raise PlanError(f"figure {figure!r} ({kind}) needs sampled experiments; {name!r} is imported counts")
+            if kind in SAMPLED_ONLY_FIGURES and ("imported" in exp or "attempts" in exp):
+                what = "imported counts" if "imported" in exp else "attempts made elsewhere"
+                raise PlanError(f"figure {figure!r} ({kind}) needs sampled experiments; {name!r} is {what}")
             model = self.config["models"].get(exp.get("model"), {})
             if kind == "flops" and not all(k in model for k in ("parameters", "layers", "d_model")):
                 raise PlanError(f"figure {figure!r}: model {exp['model']!r} needs parameters, layers and d_model")
@@ -127,9 +128,11 @@ class Plan:
             coverage = self._add(self.coverage, self._coverage_spec(imported={"path": path, "sha256": snapshot_digest(path)}))
             return Experiment(name, coverage, self._fit(coverage), self._extrapolation(coverage), imported=path)
 
-        task_name, model_name = exp["task"], exp["model"]
+        task_name, model_name = exp["task"], exp.get("model")
         if task_name not in self.config["tasks"]:
             raise PlanError(f"experiment {name!r}: unknown task {task_name!r}; known: {sorted(self.config['tasks'])}")
+        if "attempts" in exp:
+            return self._attempts_experiment(name, exp)
         if model_name not in self.config["models"]:
             raise PlanError(f"experiment {name!r}: unknown model {model_name!r}; known: {sorted(self.config['models'])}")
         task = self.config["tasks"][task_name]
@@ -188,6 +191,27 @@ class Plan:
             tokens, scores, selection,
         )
 
+    def _attempts_experiment(self, name: str, exp: dict) -> Experiment:
+        attempts, task = exp["attempts"], self.config["tasks"][exp["task"]]
+        if not Path(attempts["path"]).is_file():
+            raise PlanError(f"experiment {name!r}: attempts file {attempts['path']!r} not found")
+        if attempts["n_attempts"] % attempts["chunk_size"]:
+            raise PlanError(f"experiment {name!r}: attempts.n_attempts must be a multiple of attempts.chunk_size")
+        problems = self._add(self.problems, self._problems_spec(task))
+        samples = self._add(self.samples, {
+            "format": FORMAT_VERSIONS["attempts"], "problems": problems,
+            "attempts": {"path": attempts["path"], "sha256": snapshot_digest(attempts["path"]),
+                         "chunk_size": attempts["chunk_size"]},
+        })
+        verdicts = self._add(self.verdicts, {
+            "format": FORMAT_VERSIONS["verdicts"], "samples": samples, "problems": problems,
+            "verifier": self._verifier_spec(name, task["kind"], exp["verifier"]),
+        })
+        n_chunks = attempts["n_attempts"] // attempts["chunk_size"]
+        coverage = self._add(self.coverage, self._coverage_spec(verdicts=verdicts, n_chunks=n_chunks))
+        return Experiment(name, coverage, self._fit(coverage), self._extrapolation(coverage), problems, samples,
+                          verdicts, n_chunks)
+
     @staticmethod
     def _verifier_spec(experiment: str, kind_name: str, options: dict) -> dict:
         kind = task_kind(kind_name)
@@ -235,6 +259,13 @@ class Plan:
 
     def sample_path(self, key: str, chunk: int) -> str:
         return f"cache/samples/{key}/chunk{chunk}.parquet"
+
+    def attempts_path(self, key: str, chunk: int) -> str:
+        return f"cache/attempts/{key}/chunk{chunk}.parquet"
+
+    def samples_of(self, key: str, chunk: int) -> str:
+        """Where chunk `chunk` of a samples spec lives: sampled here, or imported attempts."""
+        return (self.attempts_path if "attempts" in self.samples[key] else self.sample_path)(key, chunk)
 
     def verdict_path(self, key: str, chunk: int) -> str:
         return f"cache/verdicts/{key}/chunk{chunk}.parquet"

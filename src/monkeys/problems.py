@@ -111,16 +111,24 @@ def download(spec: dict) -> pd.DataFrame:
         raise ValueError("duplicate questions in the dataset: problem ids would collide")
     table = select_subset(table, spec.get("subset", {}))
     shots = few_shot_examples(kind, spec.get("few_shot"))
-    table["prompt"] = [kind.build_prompt(q, shots) for q in table["question"]]
+    table["prompt"] = [
+        kind.build_prompt(q, shots, kind.prompt_context(q, m, spec.get("prompt", {})))
+        if hasattr(kind, "prompt_context")
+        else kind.build_prompt(q, shots)
+        for q, m in zip(table["question"], table["metadata"])
+    ]
     table["metadata"] = [json.dumps(m, sort_keys=True) for m in table["metadata"]]
     return table[PROBLEM_COLUMNS].reset_index(drop=True)
 
 
 def select_subset(table: pd.DataFrame, subset: dict) -> pd.DataFrame:
-    """Filter on metadata (`where`), then a seeded random `size` problems, ordered by id."""
+    """Filter on metadata (`where` keeps, `exclude` drops), then a seeded random `size` problems,
+    ordered by id."""
     for key, allowed in subset.get("where", {}).items():
         allowed = allowed if isinstance(allowed, list) else [allowed]
         table = table[[m.get(key) in allowed for m in table["metadata"]]]
+    for key, dropped in subset.get("exclude", {}).items():
+        table = table[[m.get(key) not in dropped for m in table["metadata"]]]
     table = table.sort_values("problem_id")
     size = subset.get("size")
     if size is not None:

@@ -5,11 +5,11 @@ can hang on adversarial LaTeX). Identical completions are parsed once and identi
 answers to the same problem are checked once: with many samples per problem, most are repeats.
 
 Tasks whose judging is expensive (running programs, checking proofs) define
-`judge(answer, gold, options) -> (correct, reason)`, which enforces its own limits, and
-`unavailable(options)`, the reason this machine cannot judge (then the job stops with it rather
-than record wrong verdicts). Their judgements run on `threads` workers and are memoized on disk by
-(task, verifier options, gold, answer), so an answer seen in any chunk, or any earlier run, is
-judged once.
+`judge(answer, gold, options) -> (correct, reason)`, which enforces its own limits and raises
+`VerifierUnavailable` when this machine lacks what judging needs (then the job stops with the
+reason rather than record wrong verdicts). Their judgements run on `threads` workers and are
+memoized on disk by (task, verifier options, gold, answer), so an answer seen in any chunk, or any
+earlier run, is judged once.
 """
 
 from __future__ import annotations
@@ -106,8 +106,6 @@ def _judge_expensive(task, pending, gold_text, verifier, threads, memo) -> dict:
     checks = {pair: cache.get(gold_text[pair[0]], pair[1]) for pair in pending} if cache else {}
     todo = [pair for pair in pending if checks.get(pair) is None]
     options = {k: v for k, v in verifier.items() if k not in ("kind", "version")}
-    if todo and (why := task.unavailable(options)):
-        raise VerifierUnavailable(f"cannot verify {verifier['kind']} here: {why}")
     golds = {pid: task.parse_gold(gold_text[pid]) for pid, _ in todo}
 
     def one(pair):

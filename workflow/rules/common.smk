@@ -63,7 +63,7 @@ def sample_model_location(wildcards, input):
 def verify_inputs(wildcards):
     spec = plan.verdicts[wildcards.verdicts]
     return {
-        "samples": plan.sample_path(spec["samples"], int(wildcards.chunk)),
+        "samples": plan.samples_of(spec["samples"], int(wildcards.chunk)),
         "problems": plan.problems_path(spec["problems"]),
     }
 

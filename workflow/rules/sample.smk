@@ -20,3 +20,20 @@ rule sample:
         model=sample_model_location,
     script:
         "../scripts/sample.py"
+
+
+rule import_attempts:
+    input:
+        attempts=lambda w: plan.samples[w.samples]["attempts"]["path"],
+        problems=lambda w: plan.problems_path(plan.samples[w.samples]["problems"]),
+    output:
+        samples=plan.attempts_path("{samples}", "{chunk}"),
+        spec=spec_path(plan.attempts_path("{samples}", "{chunk}")),
+    log:
+        "logs/import_attempts/{samples}/chunk{chunk}.log",
+    conda:
+        "../../envs/data.yaml"
+    params:
+        spec=lambda w: plan.samples[w.samples],
+    script:
+        "../scripts/import_attempts.py"

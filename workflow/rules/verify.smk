@@ -9,7 +9,6 @@ rule verify:
     cache: "omit-software"
     group:
         "verify"
-    # math-verify for math tasks; the code sandbox and the Lean client need only the standard library
     conda:
         "../../envs/verify-math.yaml"
     threads: config["resources"]["verify"]["threads"]

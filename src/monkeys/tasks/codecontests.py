@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 
-from monkeys.sandbox import Limits, run_tests, sandbox_unavailable
+from monkeys.sandbox import Limits, run_tests
 
 STOP = ["\n```"]
 VERIFIER_VERSION = "1"
@@ -118,10 +118,6 @@ def limits_for(gold: dict, options: dict) -> Limits:
         processes=options["processes"],
         wall_factor=options["wall_factor"],
     )
-
-
-def unavailable(options: dict) -> str | None:
-    return sandbox_unavailable()
 
 
 def judge(program: str, gold: dict, options: dict) -> tuple[bool, str]:

@@ -132,6 +132,8 @@ def unavailable(options: dict) -> str | None:
 def judge(proof: str, gold: dict, options: dict) -> tuple[bool, str]:
     if reason := rejection(proof, options["allow_native_decide"]):
         return False, f"rejected: {reason}"
+    if why := unavailable(options):
+        raise lean.LeanUnavailable(f"cannot check Lean proofs here: {why}")
     theorem = gold["statement"] + proof
     verdict = lean.check(gold["name"], gold["header"], theorem, options["proof_timeout_s"], options["memory_mb"])
     return verdict == "proved", verdict
