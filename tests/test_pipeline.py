@@ -9,9 +9,7 @@ import time
 
 import pandas as pd
 import pytest
-import yaml
 
-from conftest import REPO
 from monkeys.tasks import codecontests
 from workflow_helpers import (
     completed_run,
@@ -21,11 +19,13 @@ from workflow_helpers import (
     requires_model,
     snakemake,
     snakemake_command,
+    tiny_config,
 )
 
 pytestmark = requires_model
 
-TINY = yaml.safe_load((REPO / "tests" / "configs" / "tiny.yaml").read_text())
+TINY = tiny_config()
+EXPERIMENTS = list(TINY["experiments"])
 
 
 def edited(edit):
@@ -45,17 +45,17 @@ def test_outputs_of_a_real_run(run):
         "problem_id", "sample_idx", "text", "num_prompt_tokens", "num_output_tokens", "finish_reason", "cumulative_logprob",
     ]
     assert (samples["cumulative_logprob"] <= 0).all()
-    assert len(samples) == 3 * 2 * 2 and set(samples["sample_idx"]) == {0, 1}
+    assert len(samples) == len(EXPERIMENTS) * 2 * 2 and set(samples["sample_idx"]) == {0, 1}
     assert (samples["num_prompt_tokens"] > 100).all() and (samples["num_output_tokens"] <= 48).all()
     verdicts = pd.concat(pd.read_parquet(p) for p in run.glob("cache/verdicts/*/chunk0.parquet"))
     reasons = {"correct", "wrong", "no answer", "timeout", "passed", *codecontests.REASONS}
-    assert len(verdicts) == 12 and set(verdicts["reason"]) <= reasons
+    assert len(verdicts) == len(EXPERIMENTS) * 4 and set(verdicts["reason"]) <= reasons
     for figure in ("tiny", "tiny-flops", "tiny-cost", "tiny-verifiers", "tiny-extrapolation"):
         assert (run / f"results/figures/{figure}.png").stat().st_size > 1000
     selection = pd.concat(pd.read_parquet(p) for p in run.glob("cache/selection/*.parquet"))
     assert set(selection["method"]) == {"coverage (oracle)", "majority vote", "best-of-k by score"}
     fits = pd.read_csv(run / "results/tables/fits.csv")
-    assert fits["experiment"].tolist() == ["gsm8k-tiny", "math-tiny", "code-tiny"]
+    assert fits["experiment"].tolist() == EXPERIMENTS
     for spec in run.glob("cache/samples/*/chunk0.json"):
         assert '"seed"' in spec.read_text() and '"chunk": 0' in spec.read_text()
 
@@ -74,7 +74,7 @@ def test_more_samples_schedule_only_the_new_chunks(run):
     prepare_workdir(run, edited(lambda c: [e["sampling"].update(n_samples=4) for e in c["experiments"].values()]))
     try:
         jobs = planned_jobs(run)
-        assert jobs["sample"] == 3 and jobs["verify"] == 3 and "download" not in jobs and "prepare_model" not in jobs
+        assert jobs["sample"] == jobs["verify"] == len(EXPERIMENTS) and "download" not in jobs and "prepare_model" not in jobs
         assert all("chunk=1" in w for w in planned_wildcards(run, "sample"))
     finally:
         prepare_workdir(run, TINY)

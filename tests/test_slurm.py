@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from conftest import REPO
-from workflow_helpers import prepare_workdir, requires_model, snakemake
+from workflow_helpers import prepare_workdir, requires_model, snakemake, tiny_config
 
 START = Path(os.environ.get("MONKEYS_SLURM_START", REPO.parent / "shared" / "slurm" / "start-slurm.sh"))
 # Settings for the local test cluster only; on a real cluster the account and partition are yours.
@@ -49,20 +48,20 @@ def slurm():
 
 
 def test_tiny_pipeline_runs_through_sbatch(slurm, tmp_path):
-    config = yaml.safe_load((REPO / "tests" / "configs" / "tiny.yaml").read_text())
+    config = tiny_config()
     config["resources"]["sample"]["gpu"] = 1
     workdir = prepare_workdir(tmp_path, config)
     result = snakemake(workdir, "--profile", str(REPO / "profiles" / "slurm"), *LOCAL_CLUSTER)
     log = result.stdout + result.stderr
     submitted = re.findall(r"Job (\S+) has been submitted with SLURM jobid (\d+)", log)
-    # Non-local jobs: prepare_model, 3 sample chunks, and the 3 verify chunks as one group job.
+    # Non-local jobs: prepare_model, a sample chunk per experiment, and the verify chunks as one group job.
     assert len(submitted) >= 4, log[-3000:]
     print("SLURM job ids:", [slurm_id for _, slurm_id in submitted])
     # Finished jobs stay visible to scontrol for MinJobAge (60 s): the sample jobs asked for a GPU.
     jobs = {slurm_id: subprocess.run(["scontrol", "show", "job", slurm_id], capture_output=True, text=True).stdout
             for _, slurm_id in submitted}
     gpu_jobs = [i for i, text in jobs.items() if re.search(r"gres[:/]gpu[:=]1", text)]
-    assert len(gpu_jobs) == 3, {i: t[:400] for i, t in jobs.items()}
+    assert len(gpu_jobs) == len(config["experiments"]), {i: t[:400] for i, t in jobs.items()}
     fits = pd.read_csv(workdir / "results" / "tables" / "fits.csv")
-    assert fits["experiment"].tolist() == ["gsm8k-tiny", "math-tiny", "code-tiny"]
+    assert fits["experiment"].tolist() == list(config["experiments"])
     assert (workdir / "results" / "figures" / "tiny.pdf").is_file()

@@ -13,6 +13,19 @@ import yaml
 from conftest import REPO
 
 
+def tiny_config() -> dict:
+    """tests/configs/tiny.yaml; without its CodeContests experiment where programs cannot be
+    sandboxed (the verify job would rightly refuse to run them)."""
+    from monkeys.sandbox import sandbox_unavailable
+
+    config = yaml.safe_load((REPO / "tests" / "configs" / "tiny.yaml").read_text())
+    if why := sandbox_unavailable():
+        print(f"tiny config without code-tiny: {why}")
+        del config["experiments"]["code-tiny"], config["tasks"]["codecontests"]
+        config["figures"]["tiny"]["experiments"].remove("code-tiny")
+    return config
+
+
 def prepare_workdir(workdir: Path, config: dict) -> Path:
     (workdir / "config").mkdir(parents=True, exist_ok=True)
     (workdir / "config" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
