@@ -99,6 +99,18 @@ def test_killing_its_parent_does_not_kill_the_judge():
     assert run("import os, signal\nos.kill(-1, signal.SIGKILL)\nos.kill(0, signal.SIGKILL)").reason == "runtime error"
 
 
+def test_the_number_of_processes_is_capped():
+    # RLIMIT_NPROC for ordinary users; root ignores it, so the namespace's own pid_max (>= 301)
+    program = (
+        "import os, time\nn = 0\ntry:\n    while True:\n        if os.fork() == 0:\n"
+        "            time.sleep(30)\n            os._exit(0)\n        n += 1\nexcept OSError:\n    print(n)"
+    )
+    seen = []
+    result = run_tests(program, ["\n"], lambda i, out: seen.append(int(out)) or True, LIMITS)
+    assert result.reason == "passed" and seen[0] < 301
+    assert sandbox_processes() == []
+
+
 def test_a_daemon_left_behind_is_killed():
     program = (
         "import os, time\nif os.fork() == 0:\n    os.setsid()\n    open('daemon', 'w').write(str(os.getpid()))\n"

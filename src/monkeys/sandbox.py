@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import logging
 import os
 import select
 import shutil
@@ -37,6 +38,8 @@ from functools import cache
 from pathlib import Path
 
 from monkeys.errors import VerifierUnavailable
+
+log = logging.getLogger(__name__)
 
 INIT = Path(__file__).with_name("sandbox_init.py")
 UNSHARE = ["unshare", "--user", "--map-root-user", "--mount", "--pid", "--fork", "--kill-child",
@@ -171,13 +174,13 @@ class _Sandbox:
         self.root = Path(tempfile.mkdtemp(prefix="monkeys-sandbox-"))
         requests_r, self.requests = os.pipe()
         self.replies, replies_w = os.pipe()
-        with open(self.root.with_suffix(".log"), "wb") as log:
+        with open(self.root.with_suffix(".log"), "wb") as launcher_log:
             self.process = subprocess.Popen(
                 [*UNSHARE, sys.executable, "-I", "-S", str(INIT), str(self.root), str(processes), str(requests_r), str(replies_w)],
                 pass_fds=(requests_r, replies_w),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
-                stderr=log,
+                stderr=launcher_log,
                 cwd=self.root,
                 start_new_session=True,
             )
@@ -190,6 +193,9 @@ class _Sandbox:
             why = _tail(self.root.with_suffix(".log")) if hello is None else f"read-write mounts: {hello['stuck_mounts']}"
             self.close()
             raise SandboxUnavailable(f"the sandbox did not start: {why}")
+        if not hello["pid_max"] and os.geteuid() == 0:
+            log.warning("this kernel has no per-namespace pid_max and root ignores RLIMIT_NPROC: a fork bomb "
+                        "fills the process table until the wall-clock limit; run as an ordinary user")
 
     def run(self, directory: str, index: int, limits: Limits) -> dict | None:
         request = {"dir": directory, "test": index, "limits": {**asdict(limits), "wall_s": limits.wall_s}}

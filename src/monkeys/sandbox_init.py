@@ -206,7 +206,8 @@ def main():
     workdir, processes = sys.argv[1], int(sys.argv[2])
     requests, replies = int(sys.argv[3]), int(sys.argv[4])
     signal.signal(signal.SIGALRM, expire)
-    hello = {"stuck_mounts": confine_filesystem(workdir), "pid_max": cap_processes(processes)}
+    capped = cap_processes(processes)  # before /proc becomes read-only
+    hello = {"stuck_mounts": confine_filesystem(workdir), "pid_max": capped}
     os.chdir(workdir)
     with os.fdopen(requests) as inbox, os.fdopen(replies, "w") as outbox:
         print(json.dumps(hello), file=outbox, flush=True)
