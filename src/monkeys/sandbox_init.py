@@ -22,6 +22,7 @@ import sys
 
 MEMORY_EXIT = 102  # exit status of a child whose program raised MemoryError
 CLONE_NEWIPC = 0x08000000
+RESERVED_PIDS = 300  # the kernel's
 PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS = 24, 28, 38
 # NOROOT, NO_SETUID_FIXUP, KEEP_CAPS and NO_CAP_AMBIENT_RAISE, each with its lock: root regains no
 # capability on exec, and nothing can undo that.
@@ -69,10 +70,14 @@ def confine_filesystem(workdir):
 
 
 def cap_processes(limit):
-    """Per-namespace pid_max (Linux >= 6.14) caps processes even for root, whom RLIMIT_NPROC exempts."""
+    """Per-namespace pid_max (Linux >= 6.14) caps processes even for root, whom RLIMIT_NPROC exempts.
+
+    Once allocation wraps around, the kernel hands out pids from RESERVED_PIDS (300) up, so the
+    cap is 300 + limit: at most that many processes at first, `limit` for ever after.
+    """
     try:
         with open("/proc/sys/kernel/pid_max", "w") as f:
-            f.write(str(max(limit, 301)))  # the kernel's minimum
+            f.write(str(RESERVED_PIDS + limit))
         return True
     except OSError:
         return False
