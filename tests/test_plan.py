@@ -146,3 +146,25 @@ def test_paper_config_plans_the_papers_experiments():
             assert sampling["temperature"] == 0.5
             assert plan.verdicts[e.verdicts]["verifier"]["mathlib_commit"] == "2f65ba7f1a9144b20c8e7358513548e317d26de1"
     assert kinds == {"gsm8k": 10, "math": 10, "codecontests": 3, "minif2f": 2, "swebench": 2}
+
+
+def test_swebench_attempts_sampled_or_imported():
+    config = load()
+    config["tasks"]["swe"] = {"kind": "swebench", "source": {"local": "data/swebench/lite_test.jsonl"}}
+    sampling = {"temperature": 0.8, "top_p": 0.95, "max_tokens": 1024, "n_samples": 250, "chunk_size": 25}
+    config["experiments"]["swe-sampled"] = {"task": "swe", "model": "smollm2-135m-instruct", "sampling": sampling}
+    config["experiments"]["swe-agent"] = {
+        "task": "swe", "attempts": {"path": "data/swebench/lite_test.jsonl", "n_attempts": 250, "chunk_size": 50},
+    }
+    config["figures"]["swe-cost"] = {"kind": "cost", "experiments": ["swe-sampled"]}
+    config["figures"]["swe-coverage"] = {"experiments": ["swe-sampled", "swe-agent"]}
+    validate(config, str(REPO / "config" / "schema.yaml"))
+    plan = Plan(config)
+    sampled, agent = plan.experiments["swe-sampled"], plan.experiments["swe-agent"]
+    assert sampled.tokens and sampled.n_chunks == 10  # the cost figure reads token counts of sampled attempts
+    assert agent.n_chunks == 5 and agent.tokens is None and "attempts" in plan.samples[agent.samples]
+    assert plan.samples_of(agent.samples, 4) == f"cache/attempts/{agent.samples}/chunk4.parquet"
+    assert plan.samples_of(sampled.samples, 0) == f"cache/samples/{sampled.samples}/chunk0.parquet"
+    config["figures"]["swe-cost"]["experiments"] = ["swe-agent"]
+    with pytest.raises(PlanError, match="'swe-agent' is attempts made elsewhere"):
+        Plan(config)
