@@ -21,7 +21,6 @@ import atexit
 import json
 import os
 import re
-import select
 import shutil
 import signal
 import subprocess
@@ -29,6 +28,7 @@ import threading
 from pathlib import Path
 
 from monkeys.errors import VerifierUnavailable
+from monkeys.pipes import read_json
 
 SETUP = "envs/setup-lean.sh"
 # The axioms a proof may depend on: Lean's and Mathlib's standard ones. `sorryAx` (a sorry
@@ -81,15 +81,8 @@ class Repl:
             self.process.stdin.flush()
         except BrokenPipeError:
             return None
-        fd = self.process.stdout.fileno()
-        while b"\n\n" not in self.buffer:
-            ready, _, _ = select.select([fd], [], [], timeout)
-            chunk = os.read(fd, 1 << 20) if ready else b""
-            if not chunk:
-                return None
-            self.buffer += chunk
-        answer, self.buffer = self.buffer.split(b"\n\n", 1)
-        return json.loads(answer)
+        answer, self.buffer = read_json(self.process.stdout.fileno(), self.buffer, b"\n\n", timeout)
+        return answer
 
     def environment(self, header: str, timeout: float) -> int | None:
         """The environment after `header` (imports), elaborated once per process."""

@@ -25,7 +25,6 @@ import atexit
 import json
 import logging
 import os
-import select
 import shutil
 import signal
 import subprocess
@@ -38,6 +37,7 @@ from functools import cache
 from pathlib import Path
 
 from monkeys.errors import VerifierUnavailable
+from monkeys.pipes import read_json
 
 log = logging.getLogger(__name__)
 
@@ -203,14 +203,8 @@ class _Sandbox:
         return self._reply(timeout=limits.wall_s + 10.0)
 
     def _reply(self, timeout: float) -> dict | None:
-        while b"\n" not in self.buffer:
-            ready, _, _ = select.select([self.replies], [], [], timeout)
-            chunk = os.read(self.replies, 1 << 16) if ready else b""
-            if not chunk:
-                return None
-            self.buffer += chunk
-        line, self.buffer = self.buffer.split(b"\n", 1)
-        return json.loads(line)
+        reply, self.buffer = read_json(self.replies, self.buffer, b"\n", timeout)
+        return reply
 
     def clear(self) -> None:
         """Empty the work directory: what one program wrote is gone before the next runs."""
