@@ -1,7 +1,7 @@
 import pandas as pd
 
 from monkeys.coverage import count_correct, coverage_curve, read_counts
-from monkeys.workflow import logged_to, write_json, write_parquet
+from monkeys.jobs import logged_to, write_json, write_parquet
 
 spec = snakemake.params.spec
 with logged_to(snakemake.log[0]):

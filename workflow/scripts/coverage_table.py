@@ -1,6 +1,6 @@
 import pandas as pd
 
-from monkeys.workflow import logged_to
+from monkeys.jobs import logged_to
 
 with logged_to(snakemake.log[0]):
     curves = [

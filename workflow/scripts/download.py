@@ -1,5 +1,5 @@
 from monkeys.problems import download
-from monkeys.workflow import logged_to, write_json, write_parquet
+from monkeys.jobs import logged_to, write_json, write_parquet
 
 with logged_to(snakemake.log[0]):
     problems = download(snakemake.params.spec)

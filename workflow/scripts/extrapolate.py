@@ -1,7 +1,7 @@
 import pandas as pd
 
 from monkeys.extrapolation import extrapolate
-from monkeys.workflow import logged_to, write_json, write_parquet
+from monkeys.jobs import logged_to, write_json, write_parquet
 
 with logged_to(snakemake.log[0]):
     table, params = extrapolate(pd.read_parquet(snakemake.input.counts), snakemake.params.spec)

@@ -1,7 +1,7 @@
 import pandas as pd
 
 from monkeys.scaling import fit_scaling_law
-from monkeys.workflow import logged_to, write_json
+from monkeys.jobs import logged_to, write_json
 
 with logged_to(snakemake.log[0]):
     fit = fit_scaling_law(pd.read_parquet(snakemake.input.coverage), snakemake.params.spec["num_points"])

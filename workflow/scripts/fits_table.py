@@ -1,7 +1,7 @@
 import pandas as pd
 
 from monkeys.scaling import FIT_COLUMNS
-from monkeys.workflow import logged_to, read_json
+from monkeys.jobs import logged_to, read_json
 
 with logged_to(snakemake.log[0]):
     rows = [

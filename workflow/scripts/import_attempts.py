@@ -1,7 +1,7 @@
 import pandas as pd
 
 from monkeys.attempts import import_attempts
-from monkeys.workflow import logged_to, write_json, write_parquet
+from monkeys.jobs import logged_to, write_json, write_parquet
 
 spec, chunk = snakemake.params.spec, int(snakemake.wildcards.chunk)
 with logged_to(snakemake.log[0]):

@@ -2,7 +2,7 @@ import pandas as pd
 
 from monkeys import plotting
 from monkeys.cost import dollars_at, flops_at
-from monkeys.workflow import logged_to, read_json
+from monkeys.jobs import logged_to, read_json
 
 
 def by_label(paths, read):

@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from monkeys.models import packaged_file, prepare_gguf_model
-from monkeys.workflow import logged_to, write_json
+from monkeys.jobs import logged_to, write_json
 
 spec = snakemake.params.spec
 with logged_to(snakemake.log[0]):

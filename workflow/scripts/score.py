@@ -1,7 +1,7 @@
 import pandas as pd
 
 from monkeys.scorers import score
-from monkeys.workflow import logged_to, write_parquet
+from monkeys.jobs import logged_to, write_parquet
 
 with logged_to(snakemake.log[0]):
     samples = pd.read_parquet(snakemake.input.samples)

@@ -1,7 +1,7 @@
 import pandas as pd
 
 from monkeys.selection import selection_table
-from monkeys.workflow import logged_to, write_parquet
+from monkeys.jobs import logged_to, write_parquet
 
 with logged_to(snakemake.log[0]):
     verdicts = pd.concat(map(pd.read_parquet, snakemake.input.verdicts))

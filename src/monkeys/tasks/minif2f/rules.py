@@ -1,35 +1,16 @@
-"""MiniF2F (Zheng et al. 2022) in Lean 4: formal statements, proofs checked by the Lean kernel.
+"""Rejection rules: what a proof body may not contain, decided before Lean runs.
 
-The paper's MiniF2F-MATH is the 130 test problems from MATH (`mathd_*`). Prompt: solved examples
-(statement followed by its proof) from the valid split, then the problem's statement, which ends
-in `:= by`; the completion is the proof body. The candidate checked by Lean is always the
-problem's own header + statement + that body: the model never supplies the statement.
-
-A proof is rejected before Lean runs when its code (comments and strings removed) uses an escape
-hatch: `sorry`/`admit`, new declarations or axioms, commands (`#exit`, `set_option`, attributes,
-notation, macros, elaborators), search tactics that only suggest a proof (`exact?`), unsafe or
-implementation overrides, `native_decide` unless allowed, or characters outside a whitelist of
-ASCII and Lean's mathematical symbols (which rules out look-alikes of `sorry` from other scripts).
-After Lean accepts the proof, `#print axioms` must list only Lean's standard axioms.
+A proof is rejected when its code (comments and strings removed) uses an escape hatch: `sorry`/`admit`,
+new declarations or axioms, commands (`#exit`, `set_option`, attributes, notation, macros,
+elaborators), search tactics that only suggest a proof (`exact?`), unsafe or implementation
+overrides, `native_decide` unless allowed, or characters outside a whitelist of ASCII and Lean's
+mathematical symbols (which rules out look-alikes of `sorry` from other scripts).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
-
-from monkeys import lean
-
-STOP = ["\ntheorem ", "\nlemma ", "\nexample ", "\n\n\n", "```", "\n/--"]
-VERIFIER_VERSION = "1"
-NO_ANSWER = "no proof"
-# The Mathlib fork and commit the MiniF2F statements target (DeepSeek-Prover-V1.5's submodule).
-MATHLIB_REPOSITORY = "https://github.com/xinhjBrant/mathlib4"
-MATHLIB_COMMIT = "2f65ba7f1a9144b20c8e7358513548e317d26de1"
-VERIFIER_DEFAULTS = {
-    "mathlib_commit": MATHLIB_COMMIT, "proof_timeout_s": 150.0, "memory_mb": 16000, "allow_native_decide": False,
-}
 
 # Words that end or bypass a proof, or change the environment around it (checked as whole words).
 FORBIDDEN_WORDS = {
@@ -60,31 +41,6 @@ MATH_SYMBOLS = set(
     "αβγδεζηθικλμνξοπρστυφχψωΓΔΘΛΞΠΣΦΨΩϕ𝓝"
 )
 _COMMENTS_AND_STRINGS = re.compile(r'--[^\n]*|"(?:\\.|[^"\\])*"')
-
-
-def normalize(row: dict) -> dict:
-    statement = row["formal_statement"]
-    gold = {"name": row["name"], "header": row["header"], "statement": statement}
-    return {"question": statement, "gold": json.dumps(gold), "metadata": {"name": row["name"], "split": row["split"]}}
-
-
-def shot(row: dict) -> dict:
-    return {"question": row["formal_statement"], "answer": row["formal_proof"]}
-
-
-def build_prompt(question: str, shots: list[dict]) -> str:
-    parts = [f"{s['question'].rstrip()}\n{s['answer'].rstrip()}" for s in shots]
-    return "\n\n".join([*parts, question.rstrip() + "\n"])
-
-
-def parse_gold(gold: str) -> dict:
-    return json.loads(gold)
-
-
-def extract_answer(text: str) -> tuple[str, str] | None:
-    """The proof body: the completion without trailing blank lines (STOP cut the rest)."""
-    proof = text.rstrip()
-    return (proof, proof) if proof.strip() else None
 
 
 def code_of(proof: str) -> str:
@@ -123,17 +79,3 @@ def rejection(proof: str, allow_native_decide: bool = False) -> str | None:
     if not allow_native_decide and (match := NATIVE.search(code)):
         return f"native_decide ({match.group(0)})"
     return None
-
-
-def unavailable(options: dict) -> str | None:
-    return lean.lean_unavailable(options["mathlib_commit"])
-
-
-def judge(proof: str, gold: dict, options: dict) -> tuple[bool, str]:
-    if reason := rejection(proof, options["allow_native_decide"]):
-        return False, f"rejected: {reason}"
-    if why := unavailable(options):
-        raise lean.LeanUnavailable(f"cannot check Lean proofs here: {why}")
-    theorem = gold["statement"] + proof
-    verdict = lean.check(gold["name"], gold["header"], theorem, options["proof_timeout_s"], options["memory_mb"])
-    return verdict == "proved", verdict

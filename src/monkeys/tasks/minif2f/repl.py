@@ -17,18 +17,16 @@ built with the same Lean toolchain).
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import re
 import shutil
 import signal
 import subprocess
-import threading
 from pathlib import Path
 
 from monkeys.errors import VerifierUnavailable
-from monkeys.pipes import read_json
+from monkeys.workers import PerThread, read_json
 
 SETUP = "envs/setup-lean.sh"
 # The axioms a proof may depend on: Lean's and Mathlib's standard ones. `sorryAx` (a sorry
@@ -93,6 +91,9 @@ class Repl:
             self.environments[header] = response["env"]
         return self.environments[header]
 
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
     def close(self) -> None:
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
@@ -134,36 +135,24 @@ def axioms_of(response: dict) -> set[str] | None:
     return None
 
 
-_local = threading.local()
-_open: set[Repl] = set()
+def _start_repl(memory_mb: int | None) -> Repl:
+    argv, cwd = repl_command()
+    return Repl(argv, cwd, memory_mb)
 
 
-def repl_of_this_thread(memory_mb: int | None) -> Repl:
-    if getattr(_local, "repl", None) is None or _local.repl.process.poll() is not None:
-        argv, cwd = repl_command()
-        _local.repl = Repl(argv, cwd, memory_mb)
-        _open.add(_local.repl)
-    return _local.repl
-
-
-def discard_repl_of_this_thread() -> None:
-    repl = getattr(_local, "repl", None)
-    if repl is not None:
-        repl.close()
-        _open.discard(repl)
-        _local.repl = None
+REPLS: PerThread[Repl] = PerThread(_start_repl)
 
 
 def check(name: str, header: str, theorem: str, timeout: float, memory_mb: int | None, import_timeout: float = 600) -> str:
     """'proved', or why not: error (first message), timeout, rejected (sorry, axioms)."""
-    repl = repl_of_this_thread(memory_mb)
+    repl = REPLS.get(memory_mb)
     env = repl.environment(header, import_timeout)
     if env is None:
-        discard_repl_of_this_thread()
+        REPLS.discard()
         raise LeanUnavailable(f"the REPL could not elaborate the header (imports):\n{header}")
     response = repl.command({"cmd": theorem, "env": env}, timeout)
     if response is None:
-        discard_repl_of_this_thread()
+        REPLS.discard()
         return "timeout"
     if failure := judge_response(response):
         return failure
@@ -174,10 +163,3 @@ def check(name: str, header: str, theorem: str, timeout: float, memory_mb: int |
     if extra := sorted(used - STANDARD_AXIOMS):
         return f"rejected: axiom {', '.join(extra)}"
     return "proved"
-
-
-@atexit.register
-def close_all() -> None:
-    for repl in list(_open):
-        repl.close()
-    _open.clear()

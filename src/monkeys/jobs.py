@@ -1,4 +1,5 @@
-"""Small helpers shared by the rule scripts."""
+"""What every rule script does around its work: log to the rule's log file, tell the person at
+the terminal how a long job is going, and write outputs atomically."""
 
 from __future__ import annotations
 
@@ -11,13 +12,26 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+_console: int | None = None  # the terminal's stderr while `logged_to` redirects fds 1 and 2
+
+
+def say(message: str) -> None:
+    """One line for the person running the workflow (the terminal) and for the log."""
+    print(message, flush=True)
+    if _console is not None:
+        os.write(_console, (message + "\n").encode())
+
+
 @contextmanager
 def logged_to(path: str):
-    """Send this process's stdout/stderr (and its children's: vLLM's engine) to the rule's log."""
+    """Send this process's stdout/stderr (and its children's: vLLM's engine) to the rule's log;
+    `say` still reaches the terminal."""
+    global _console
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     sys.stdout.flush()
     sys.stderr.flush()
     saved = os.dup(1), os.dup(2)
+    _console = saved[1]
     with open(path, "a") as log:
         os.dup2(log.fileno(), 1)
         os.dup2(log.fileno(), 2)
@@ -32,6 +46,9 @@ def logged_to(path: str):
             sys.stderr.flush()
             os.dup2(saved[0], 1)
             os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+            _console = None
 
 
 def write_json(path: str, data: dict) -> None:

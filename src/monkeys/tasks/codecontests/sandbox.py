@@ -21,7 +21,6 @@ run without isolation.
 
 from __future__ import annotations
 
-import atexit
 import json
 import logging
 import os
@@ -30,14 +29,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
 from monkeys.errors import VerifierUnavailable
-from monkeys.pipes import read_json
+from monkeys.workers import PerThread, read_json
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +123,7 @@ def run_tests(
         for i in range(len(inputs)):
             report = sandbox.run(work.name, i, limits)
             if report is None:
-                _local.sandbox = None
-                sandbox.close()
+                SANDBOXES.discard()
                 return Result("time limit", i + 1, cpu, "the sandbox stopped answering")
             cpu += report["cpu_s"] or 0.0
             stdout = work / "stdout"
@@ -149,22 +146,10 @@ def _tail(path: Path, size: int = 400) -> str:
         return ""
 
 
-_local = threading.local()
-_open: set[_Sandbox] = set()
-
-
 def _sandbox_of_this_thread(limits: Limits) -> _Sandbox:
-    if getattr(_local, "sandbox", None) is None:
-        if why := sandbox_unavailable():
-            raise SandboxUnavailable(f"cannot run programs safely: {why}")
-        _local.sandbox = _Sandbox(limits.processes)
-    return _local.sandbox
-
-
-@atexit.register
-def close_all() -> None:
-    for sandbox in list(_open):
-        sandbox.close()
+    if why := sandbox_unavailable():
+        raise SandboxUnavailable(f"cannot run programs safely: {why}")
+    return SANDBOXES.get(limits.processes)
 
 
 class _Sandbox:
@@ -187,7 +172,7 @@ class _Sandbox:
         os.close(requests_r)
         os.close(replies_w)
         self.buffer = b""
-        _open.add(self)
+        self.closed = False
         hello = self._reply(timeout=30.0)
         if hello is None or hello["stuck_mounts"]:
             why = _tail(self.root.with_suffix(".log")) if hello is None else f"read-write mounts: {hello['stuck_mounts']}"
@@ -211,10 +196,13 @@ class _Sandbox:
         for entry in self.root.iterdir():
             shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
 
+    def alive(self) -> bool:
+        return not self.closed and self.process.poll() is None
+
     def close(self) -> None:
-        if self not in _open:
+        if self.closed:
             return
-        _open.discard(self)
+        self.closed = True
         os.close(self.requests)
         os.close(self.replies)
         try:
@@ -229,3 +217,6 @@ class _Sandbox:
         self.process.wait()
         shutil.rmtree(self.root, ignore_errors=True)
         self.root.with_suffix(".log").unlink(missing_ok=True)
+
+
+SANDBOXES: PerThread[_Sandbox] = PerThread(_Sandbox)
