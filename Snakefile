@@ -14,13 +14,13 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/download.smk"
-include: "workflow/rules/sample.smk"
-include: "workflow/rules/verify.smk"
-include: "workflow/rules/aggregate.smk"
-include: "workflow/rules/fit.smk"
-include: "workflow/rules/analysis.smk"
-include: "workflow/rules/plot.smk"
+include: "workflow/rules/problems.smk"
+include: "workflow/rules/samples.smk"
+include: "workflow/rules/verdicts.smk"
+include: "workflow/rules/coverage.smk"
+include: "workflow/rules/fits.smk"
+include: "workflow/rules/analyses.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:

@@ -1,7 +1,9 @@
 """Attempts made elsewhere (an agent's SWE-bench predictions, say), entering at the verify step.
 
-The file is JSONL with `instance_id` (or `problem_id`), the attempt's text (`model_patch`, or
-`text`) and optionally `attempt` (its index; else attempts count up per problem in file order).
+The file is JSONL: each record names its problem and holds the attempt's text in the fields the
+task kind declares (`Task.attempt_fields`: for SWE-bench `instance_id` or `problem_id`, and
+`model_patch` or `text`), and optionally `attempt` (its index; else attempts count up per problem
+in file order).
 Chunk c holds attempts c*chunk_size ... (c+1)*chunk_size-1 of every problem, as sampled chunks do.
 """
 
@@ -12,26 +14,34 @@ import json
 import pandas as pd
 
 from monkeys.sampling import SAMPLE_COLUMNS
+from monkeys.tasks.base import AttemptFields
 
 
-def read_attempts(path: str, problems: pd.DataFrame) -> pd.DataFrame:
-    """problem_id, sample_idx, text for every attempt; problems must cover every row's id."""
-    ids = {json.loads(m).get("instance_id", pid): pid for pid, m in zip(problems["problem_id"], problems["metadata"])}
-    ids.update({pid: pid for pid in problems["problem_id"]})
+def _first(record: dict, names: tuple[str, ...]):
+    return next((record[name] for name in names if name in record), None)
+
+
+def read_attempts(path: str, problems: pd.DataFrame, fields: AttemptFields) -> pd.DataFrame:
+    """problem_id, sample_idx, text for every attempt; problems must cover every row's id.
+    A record's problem field holds the problem id or the metadata value of that name."""
+    ids = {pid: pid for pid in problems["problem_id"]}
+    for pid, metadata in zip(problems["problem_id"], problems["metadata"]):
+        values = json.loads(metadata)
+        ids.update({values[name]: pid for name in fields.problem if name in values})
     rows, unknown, next_index = [], set(), {}
     with open(path) as f:
-        for number, line in enumerate(f, 1):
+        for line in f:
             if not line.strip():
                 continue
             record = json.loads(line)
-            key = record.get("instance_id", record.get("problem_id"))
+            key = _first(record, fields.problem)
             if key not in ids:
                 unknown.add(key)
                 continue
             pid = ids[key]
             index = record.get("attempt", next_index.get(pid, 0))
             next_index[pid] = index + 1
-            text = record.get("model_patch", record.get("text"))
+            text = _first(record, fields.text)
             rows.append((pid, int(index), "" if text is None else text))
     table = pd.DataFrame(rows, columns=["problem_id", "sample_idx", "text"])
     if unknown:
@@ -42,9 +52,9 @@ def read_attempts(path: str, problems: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def import_attempts(path: str, problems: pd.DataFrame, chunk: int, chunk_size: int) -> pd.DataFrame:
+def import_attempts(path: str, problems: pd.DataFrame, chunk: int, chunk_size: int, fields: AttemptFields) -> pd.DataFrame:
     """One chunk of attempts in the samples table's layout (no token counts: they were not ours)."""
-    attempts = read_attempts(path, problems)
+    attempts = read_attempts(path, problems, fields)
     lo, hi = chunk * chunk_size, (chunk + 1) * chunk_size
     counts = attempts[attempts["sample_idx"] < hi].groupby("problem_id").size()
     short = [pid for pid in problems["problem_id"] if counts.get(pid, 0) < hi]

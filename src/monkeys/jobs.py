@@ -11,7 +11,6 @@ import traceback
 from contextlib import contextmanager
 from pathlib import Path
 
-
 _console: int | None = None  # the terminal's stderr while `logged_to` redirects fds 1 and 2
 
 
@@ -52,8 +51,11 @@ def logged_to(path: str):
 
 
 def write_json(path: str, data: dict) -> None:
-    """Specs beside intermediates (what a hash stands for) and small results such as fits."""
-    Path(path).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    """Specs beside artifacts (what a hash stands for) and small results such as fits; written
+    via a temporary name like every output."""
+    partial = f"{path}.partial-{os.getpid()}"
+    Path(partial).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    os.replace(partial, path)
 
 
 def read_json(path: str) -> dict:

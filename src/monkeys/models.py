@@ -39,6 +39,11 @@ def packaged_file(package: str, version: str, file: str) -> Path:
     return path
 
 
+def prepare_model(source: dict, out_dir: Path, dtype: str) -> None:
+    """The `prepare_model` rule: a model shipped in a Python package, as a directory vLLM serves."""
+    prepare_gguf_model(packaged_file(source["package"], source["version"], source["file"]), out_dir, dtype)
+
+
 def prepare_gguf_model(gguf: Path, out_dir: Path, dtype: str = "bfloat16") -> None:
     """Dequantize a GGUF checkpoint into a Hugging Face directory (config, tokenizer, safetensors)."""
     import torch

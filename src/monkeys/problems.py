@@ -19,7 +19,8 @@ from urllib.parse import urlparse
 import numpy as np
 import pandas as pd
 
-from monkeys.tasks import task_kind
+from monkeys.tasks import Task, task_kind
+from monkeys.tasks.base import options_from
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +112,8 @@ def download(spec: dict) -> pd.DataFrame:
         raise ValueError("duplicate questions in the dataset: problem ids would collide")
     table = select_subset(table, spec.get("subset", {}))
     shots = few_shot_examples(kind, spec.get("few_shot"))
-    table["prompt"] = [
-        kind.build_prompt(q, shots, kind.prompt_context(q, m, spec.get("prompt", {})))
-        if hasattr(kind, "prompt_context")
-        else kind.build_prompt(q, shots)
-        for q, m in zip(table["question"], table["metadata"])
-    ]
+    options = options_from(kind.prompt_options, spec.get("prompt", {}), f"{spec['kind']} prompt")
+    table["prompt"] = [kind.build_prompt(q, m, shots, options) for q, m in zip(table["question"], table["metadata"])]
     table["metadata"] = [json.dumps(m, sort_keys=True) for m in table["metadata"]]
     return table[PROBLEM_COLUMNS].reset_index(drop=True)
 
@@ -141,7 +138,7 @@ def select_subset(table: pd.DataFrame, subset: dict) -> pd.DataFrame:
     return table
 
 
-def few_shot_examples(kind, few_shot: dict | None) -> list[dict]:
+def few_shot_examples(kind: Task, few_shot: dict | None) -> list[dict]:
     """`num` examples from the few-shot source: a seeded draw, or the first `num` when seed is null."""
     if not few_shot or few_shot["num"] == 0:
         return []

@@ -14,6 +14,16 @@ import time
 
 import pandas as pd
 
+# Model config fields by what they do. SAMPLE_FIELDS can change the samples drawn and enter the
+# samples spec (hence its hash and the chunk seeds); COST_FIELDS only feed FLOPs/dollar accounting.
+# A model field in neither list is rejected by the plan, so a new field is never silently hashed.
+SAMPLE_FIELDS = (
+    "source", "dtype", "max_model_len", "enforce_eager", "gpu_memory_utilization", "tensor_parallel_size",
+    "cpu_kvcache_gib",
+)
+ENGINE_FIELDS: tuple[str, ...] = ()  # throughput only: reach vllm.LLM, stay out of the hash
+COST_FIELDS = ("parameters", "layers", "d_model", "price")
+
 SAMPLE_COLUMNS = ["problem_id", "sample_idx", "text", "num_prompt_tokens", "num_output_tokens", "finish_reason"]
 
 

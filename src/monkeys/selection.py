@@ -83,7 +83,7 @@ def selection_curves(verdicts: pd.DataFrame, scores: pd.DataFrame | None, ks, pe
     return curves
 
 
-def selection_table(verdicts: pd.DataFrame, scores: pd.DataFrame | None, spec: dict) -> pd.DataFrame:
+def select(verdicts: pd.DataFrame, scores: pd.DataFrame | None, spec: dict) -> pd.DataFrame:
     """Success@k with bootstrap bands for the oracle (coverage), majority vote and best-of-k."""
     counts = count_correct(verdicts)
     ks = fit_points(int(counts["num_samples"].min()), spec["num_points"])

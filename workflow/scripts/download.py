@@ -1,5 +1,5 @@
-from monkeys.problems import download
 from monkeys.jobs import logged_to, write_json, write_parquet
+from monkeys.problems import download
 
 with logged_to(snakemake.log[0]):
     problems = download(snakemake.params.spec)

@@ -1,7 +1,7 @@
 import pandas as pd
 
-from monkeys.scaling import FIT_COLUMNS
 from monkeys.jobs import logged_to, read_json
+from monkeys.scaling import FIT_COLUMNS
 
 with logged_to(snakemake.log[0]):
     rows = [

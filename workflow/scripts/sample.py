@@ -1,7 +1,7 @@
 import pandas as pd
 
-from monkeys.sampling import sample
 from monkeys.jobs import logged_to, write_json, write_parquet
+from monkeys.sampling import sample
 
 # vLLM starts worker processes that re-import the main module.
 if __name__ == "__main__":

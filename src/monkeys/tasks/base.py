@@ -40,7 +40,7 @@ class Judgement:
 class VerifierOptions:
     """Options of every verifier; kinds extend this with their own fields."""
 
-    timeout_s: float = 5.0  # wall clock for one answer extraction or cheap equivalence check
+    timeout_s: float = 5  # wall clock for one answer extraction or cheap equivalence check
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,23 @@
 rule verify:
     input:
-        unpack(verify_inputs),
+        unpack(inputs_of("verdicts")),
     output:
-        verdicts=plan.verdict_path("{verdicts}", "{chunk}"),
-        spec=spec_path(plan.verdict_path("{verdicts}", "{chunk}")),
+        verdicts=output_of("verdicts"),
+        spec=spec_of("verdicts"),
     log:
         "logs/verify/{verdicts}/chunk{chunk}.log",
     cache: "omit-software"
     group:
         "verify"
     conda:
-        "../../envs/verify-math.yaml"
+        "../../envs/verify.yaml"
     threads: config["resources"]["verify"]["threads"]
     resources:
         mem_mb=config["resources"]["verify"]["mem_mb"],
         runtime=config["resources"]["verify"]["runtime"],
     params:
-        spec=lambda w: plan.verdicts[w.verdicts],
-        # judgements of expensive verifiers (program runs), shared by all chunks and runs
-        memo=plan.judgement_dir(),
+        spec=params_spec("verdicts"),
+        # judgements of expensive verifiers (program runs, proofs), shared by all chunks and runs
+        memo="cache/judgements",
     script:
         "../scripts/verify.py"

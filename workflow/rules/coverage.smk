@@ -1,26 +1,24 @@
 rule aggregate:
     input:
-        unpack(aggregate_inputs),
+        unpack(inputs_of("coverage")),
     output:
-        coverage=plan.coverage_path("{coverage}"),
-        counts=plan.counts_path("{coverage}"),
-        spec=spec_path(plan.coverage_path("{coverage}")),
+        coverage=output_of("coverage"),
+        counts=output_of("coverage", "counts"),
+        spec=spec_of("coverage"),
     log:
         "logs/aggregate/{coverage}.log",
     localrule: True
     conda:
         "../../envs/analysis.yaml"
     params:
-        spec=lambda w: plan.coverage[w.coverage],
+        spec=params_spec("coverage"),
     script:
         "../scripts/aggregate.py"
 
 
 rule coverage_table:
     input:
-        coverage=experiment_files(
-            plan.experiments, lambda e: plan.coverage_path(e.coverage)
-        ),
+        coverage=experiment_outputs("coverage"),
     output:
         "results/tables/coverage.csv",
     log:

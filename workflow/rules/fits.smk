@@ -1,22 +1,23 @@
 rule fit:
     input:
-        coverage=lambda w: plan.coverage_path(plan.fits[w.fit]["coverage"]),
+        unpack(inputs_of("fits")),
     output:
-        fit=plan.fit_path("{fit}"),
+        fit=output_of("fits"),
+        spec=spec_of("fits"),
     log:
-        "logs/fit/{fit}.log",
+        "logs/fit/{fits}.log",
     localrule: True
     conda:
         "../../envs/analysis.yaml"
     params:
-        spec=lambda w: plan.fits[w.fit],
+        spec=params_spec("fits"),
     script:
         "../scripts/fit.py"
 
 
 rule fits_table:
     input:
-        fits=experiment_files(plan.experiments, lambda e: plan.fit_path(e.fit)),
+        fits=experiment_outputs("fits"),
     output:
         "results/tables/fits.csv",
     log:

@@ -1,9 +1,9 @@
 rule sample:
     input:
-        unpack(sample_inputs),
+        unpack(inputs_of("samples")),
     output:
-        samples=plan.sample_path("{samples}", "{chunk}"),
-        spec=spec_path(plan.sample_path("{samples}", "{chunk}")),
+        samples=output_of("samples"),
+        spec=spec_of("samples"),
     log:
         "logs/sample/{samples}/chunk{chunk}.log",
     cache: "omit-software"
@@ -15,7 +15,7 @@ rule sample:
         mem_mb=config["resources"]["sample"]["mem_mb"],
         runtime=config["resources"]["sample"]["runtime"],
     params:
-        spec=lambda w: plan.samples[w.samples],
+        spec=params_spec("samples"),
         seed=lambda w: plan.chunk_seed(w.samples, int(w.chunk)),
         model=sample_model_location,
     script:
@@ -24,16 +24,19 @@ rule sample:
 
 rule import_attempts:
     input:
-        attempts=lambda w: plan.samples[w.samples]["attempts"]["path"],
-        problems=lambda w: plan.problems_path(plan.samples[w.samples]["problems"]),
+        unpack(inputs_of("attempts")),
     output:
-        samples=plan.attempts_path("{samples}", "{chunk}"),
-        spec=spec_path(plan.attempts_path("{samples}", "{chunk}")),
+        samples=output_of("attempts"),
+        spec=spec_of("attempts"),
     log:
-        "logs/import_attempts/{samples}/chunk{chunk}.log",
+        "logs/import_attempts/{attempts}/chunk{chunk}.log",
     conda:
         "../../envs/data.yaml"
     params:
-        spec=lambda w: plan.samples[w.samples],
+        spec=params_spec("attempts"),
+        # the task kind says which record fields name the problem and hold the text
+        kind=lambda w: plan.specs["problems"][
+            plan.specs["attempts"][w.attempts]["problems"]
+        ]["kind"],
     script:
         "../scripts/import_attempts.py"

@@ -1,6 +1,6 @@
 rule plot:
     input:
-        unpack(figure_inputs),
+        unpack(lambda w: plan.figure_inputs(w.figure)),
     output:
         pdf="results/figures/{figure}.pdf",
         png=report(
@@ -16,7 +16,14 @@ rule plot:
         "../../envs/analysis.yaml"
     params:
         figure=lambda w: plan.figures[w.figure],
-        labels=lambda w: labels(plan.figures[w.figure]["experiments"]),
-        models=figure_models,
+        labels=lambda w: [
+            config["experiments"][e].get("label", e)
+            for e in plan.figures[w.figure]["experiments"]
+        ],
+        # shape and price of each experiment's model (for the FLOPs and cost axes)
+        models=lambda w: [
+            config["models"].get(config["experiments"][e].get("model"), {})
+            for e in plan.figures[w.figure]["experiments"]
+        ],
     script:
         "../scripts/plot.py"
