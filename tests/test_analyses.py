@@ -10,7 +10,7 @@ import pytest
 
 from monkeys.cost import dollars_at, flops_at, flops_over_positions, token_usage
 from monkeys.extrapolation import beta_binomial_coverage, extrapolate, fit_beta_binomial, thin_counts
-from monkeys.selection import best_of_k, majority_vote, selection_table
+from monkeys.selection import best_of_k, majority_vote, select
 
 MODEL = {"parameters": 1000, "layers": 2, "d_model": 8}
 
@@ -79,7 +79,7 @@ def test_best_of_k_is_exact():
         assert best_of_k(correct, scores, [k])[0] == pytest.approx(want)
 
 
-def test_selection_table_orders_oracle_above_the_others():
+def test_select_orders_oracle_above_the_others():
     rng = np.random.default_rng(1)
     rows = []
     for p in range(6):
@@ -90,7 +90,7 @@ def test_selection_table_orders_oracle_above_the_others():
     scores = verdicts[["problem_id", "sample_idx"]].assign(score=rng.random(len(verdicts)))
     spec = {"num_points": 10, "majority_vote": {"permutations": 50, "seed": 0},
             "bootstrap": {"resamples": 100, "confidence": 0.9, "seed": 0}}
-    table = selection_table(verdicts, scores, spec)
+    table = select(verdicts, scores, spec)
     assert set(table["method"]) == {"coverage (oracle)", "majority vote", "best-of-k by score"}
     wide = table.pivot(index="k", columns="method", values="success")
     assert (wide["coverage (oracle)"] >= wide["majority vote"] - 1e-12).all()

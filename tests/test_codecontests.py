@@ -8,13 +8,17 @@ import pytest
 
 from conftest import REPO
 from monkeys.problems import download
-from monkeys.sandbox import sandbox_unavailable
-from monkeys.tasks import codecontests as cc
+from monkeys.tasks import Judgement, PromptOptions, task_kind
+from monkeys.tasks.codecontests import INSTRUCTION, CodeContestsOptions, float_tolerance, limits_for
+from monkeys.tasks.codecontests.checker import outputs_match
+from monkeys.tasks.codecontests.sandbox import sandbox_unavailable
 from monkeys.verify import verify
+
+cc = task_kind("codecontests")
 
 needs_sandbox = pytest.mark.skipif(bool(sandbox_unavailable()), reason=f"no sandbox here: {sandbox_unavailable()}")
 ROWS = [json.loads(line) for line in (REPO / "data/codecontests/problems.jsonl").read_text().splitlines()]
-OPTIONS = cc.VERIFIER_DEFAULTS
+OPTIONS = CodeContestsOptions()
 
 
 def test_shipped_problems_are_complete():
@@ -35,20 +39,20 @@ def test_hub_rows_merge_test_kinds_and_keep_limits():
     gold = cc.parse_gold(problem["gold"])
     assert gold["inputs"] == ["1\n", "2\n", "3\n"] and gold["time_limit_s"] == 1.5 and gold["memory_mb"] == 64
     assert gold["float_tolerance"] == 1e-6
-    limits = cc.limits_for(gold, {**OPTIONS, "time_scale": 2.0})
+    limits = limits_for(gold, CodeContestsOptions(time_scale=2.0))
     assert (limits.cpu_s, limits.memory_mb) == (3.0, 64)
     assert problem["metadata"] == {"name": "1_A. Theatre Square", "index": "A", "tests": 3}
 
 
 def test_shipped_rows_use_the_configured_default_limits():
     gold = cc.parse_gold(cc.normalize(ROWS[0])["gold"])
-    assert gold["time_limit_s"] is None and cc.limits_for(gold, OPTIONS).cpu_s == OPTIONS["time_limit_s"]
+    assert gold["time_limit_s"] is None and limits_for(gold, OPTIONS).cpu_s == OPTIONS.time_limit_s
 
 
 def test_prompt_ends_inside_a_python_fence():
     shots = [cc.shot(ROWS[0])]
-    prompt = cc.build_prompt("Add two numbers.", shots)
-    assert prompt.endswith("Problem:\nAdd two numbers.\n\n" + cc.INSTRUCTION + "\n```python\n")
+    prompt = cc.build_prompt("Add two numbers.", {}, shots, PromptOptions())
+    assert prompt.endswith("Problem:\nAdd two numbers.\n\n" + INSTRUCTION + "\n```python\n")
     assert ROWS[0]["solutions"]["solution"][0].strip() in prompt and prompt.count("```python") == 2
 
 
@@ -84,12 +88,12 @@ def test_program_extraction(completion, program):
     ],
 )
 def test_output_checker(actual, expected, tolerance, any_case, match):
-    assert cc.outputs_match(actual, expected, tolerance, any_case) is match
+    assert outputs_match(actual, expected, tolerance, any_case) is match
 
 
 def test_statement_flags():
-    assert cc.float_tolerance("Your answer is accepted if its absolute or relative error does not exceed 10^{-9}.") == 1e-9
-    assert cc.float_tolerance("Print an integer.") is None
+    assert float_tolerance("Your answer is accepted if its absolute or relative error does not exceed 10^{-9}.") == 1e-9
+    assert float_tolerance("Print an integer.") is None
     for statement, any_case in [("Print YES in any case.", True), ("Print YES or NO.", False)]:
         assert json.loads(cc.normalize({**ROWS[0], "description": statement})["gold"])["any_case"] is any_case
 
@@ -98,8 +102,8 @@ def test_statement_flags():
 def test_reference_solutions_pass_and_a_wrong_solution_fails():
     for row in ROWS[:12]:
         gold = cc.parse_gold(cc.normalize(row)["gold"])
-        assert cc.judge(row["solutions"]["solution"][0], gold, OPTIONS) == (True, "passed"), row["name"]
-        assert cc.judge("print(0)", gold, OPTIONS) == (False, "wrong answer"), row["name"]
+        assert cc.judge(row["solutions"]["solution"][0], gold, OPTIONS) == Judgement(True, "passed"), row["name"]
+        assert cc.judge("print(0)", gold, OPTIONS) == Judgement(False, "wrong answer"), row["name"]
 
 
 @needs_sandbox
@@ -115,7 +119,7 @@ def test_verify_judges_each_distinct_program_once_and_memoizes(tmp_path, monkeyp
     calls = []
     judge = cc.judge
     monkeypatch.setattr(cc, "judge", lambda *args: calls.append(args[0]) or judge(*args))
-    verifier = {"kind": "codecontests", "version": cc.VERIFIER_VERSION, "timeout_s": 5, **OPTIONS, "time_limit_s": 1}
+    verifier = {"kind": "codecontests", "version": cc.verifier_version, "time_limit_s": 1}
     verdicts = verify(samples, problems, verifier, threads=2, memo=str(tmp_path))
     assert verdicts["reason"].tolist() == ["passed", "passed", "wrong answer", "runtime error", "passed", "time limit"]
     assert verdicts["correct"].tolist() == [True, True, False, False, True, False]

@@ -3,20 +3,23 @@ import pytest
 
 from conftest import DATA, read_jsonl
 from monkeys.problems import load_rows
-from monkeys.tasks import competition_math as math_task
+from monkeys.tasks import PromptOptions, VerifierOptions, task_kind
+from monkeys.tasks.competition_math import last_boxed
 from monkeys.verify import verify
+
+math_task = task_kind("math")
 
 
 def test_last_boxed_balances_braces():
-    assert math_task.last_boxed(r"so $\boxed{\frac{1}{2}}$ and then \boxed{x^{2}}.") == "x^{2}"
-    assert math_task.last_boxed(r"\fbox{7}") == "7"
-    assert math_task.last_boxed("no box") is None
-    assert math_task.last_boxed(r"\boxed{unclosed") is None
+    assert last_boxed(r"so $\boxed{\frac{1}{2}}$ and then \boxed{x^{2}}.") == "x^{2}"
+    assert last_boxed(r"\fbox{7}") == "7"
+    assert last_boxed("no box") is None
+    assert last_boxed(r"\boxed{unclosed") is None
 
 
 def test_minerva_prompt_format():
     shots = [math_task.shot(r) for r in load_rows({"builtin": "minerva_math_4shot"})]
-    prompt = math_task.build_prompt("What is $1+1$?", shots)
+    prompt = math_task.build_prompt("What is $1+1$?", {}, shots, PromptOptions())
     assert prompt.count("Problem:\n") == 5 and prompt.endswith("Problem:\nWhat is $1+1$?\n\nSolution:")
     assert prompt.count("I hope it is correct.") == 4
 
@@ -35,7 +38,7 @@ def test_minerva_prompt_format():
 def test_equivalence(completion, gold, correct):
     extracted = math_task.extract_answer(completion)
     assert extracted is not None
-    assert math_task.is_correct(extracted[1], math_task.parse_gold(gold)) is correct
+    assert math_task.judge(extracted[1], math_task.parse_gold(gold), VerifierOptions()).correct is correct
 
 
 @pytest.mark.slow

@@ -44,6 +44,6 @@ def test_env_files_parse_and_pin_every_package(env):
 
 
 def test_verifier_identity_matches_the_pinned_math_verify():
-    env = (REPO / "envs" / "verify-math.yaml").read_text()
+    env = (REPO / "envs" / "verify.yaml").read_text()
     assert f"math-verify=={competition_math.MATH_VERIFY_VERSION}" in env
     assert f"math-verify=={competition_math.MATH_VERIFY_VERSION}" in (REPO / "envs" / "requirements.txt").read_text()

@@ -3,12 +3,14 @@ import re
 import pytest
 
 from conftest import DATA, read_jsonl
-from monkeys.tasks import gsm8k
+from monkeys.tasks import PromptOptions, VerifierOptions, task_kind
+
+gsm8k = task_kind("gsm8k")
 
 
 def judge(text: str, gold: str) -> bool:
     extracted = gsm8k.extract_answer(text)
-    return extracted is not None and gsm8k.is_correct(extracted[1], gsm8k.parse_gold(gold))
+    return extracted is not None and gsm8k.judge(extracted[1], gsm8k.parse_gold(gold), VerifierOptions()).correct
 
 
 @pytest.mark.parametrize("split", ["test", "train"])
@@ -49,6 +51,6 @@ def test_numeric_equivalence():
 
 def test_prompt_has_shots_then_question():
     rows = read_jsonl(DATA / "gsm8k" / "train.jsonl")[:2]
-    prompt = gsm8k.build_prompt("How many?", [gsm8k.shot(r) for r in rows])
+    prompt = gsm8k.build_prompt("How many?", {}, [gsm8k.shot(r) for r in rows], PromptOptions())
     assert prompt.count("Question:") == 3 and prompt.endswith("Question: How many?\nAnswer:")
     assert "<<" not in prompt  # calculator annotations removed

@@ -12,6 +12,7 @@ import pytest
 
 from monkeys.tasks import codecontests
 from workflow_helpers import (
+    NO_SANDBOX,
     completed_run,
     planned_jobs,
     planned_wildcards,
@@ -56,8 +57,14 @@ def test_outputs_of_a_real_run(run):
     assert set(selection["method"]) == {"coverage (oracle)", "majority vote", "best-of-k by score"}
     fits = pd.read_csv(run / "results/tables/fits.csv")
     assert fits["experiment"].tolist() == EXPERIMENTS
-    for spec in run.glob("cache/samples/*/chunk0.json"):
+    for spec in run.glob("cache/samples/*/chunk0.spec.json"):
         assert '"seed"' in spec.read_text() and '"chunk": 0' in spec.read_text()
+
+
+@pytest.mark.skipif(bool(NO_SANDBOX), reason=f"CodeContests programs cannot be sandboxed here: {NO_SANDBOX}")
+def test_the_codecontests_experiment_was_sampled_and_judged(run):
+    table = pd.read_csv(run / "results/tables/coverage.csv")
+    assert "code-tiny" in set(table["experiment"])
 
 
 def test_same_config_same_samples(run):

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from conftest import REPO
-from monkeys.tasks import swebench
+from monkeys.tasks.swebench.harness import docker_unavailable
 from workflow_helpers import completed_run, planned_jobs, prepare_workdir, snakemake
 
 DEFAULT = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
@@ -31,7 +31,7 @@ def test_default_config_dry_run(tmp_path):
     jobs = planned_jobs(prepare_workdir(tmp_path, DEFAULT))
     assert jobs == {
         "download": 3, "prepare_model": 1, "sample": 8, "verify": 8, "aggregate": 3, "coverage_table": 1,
-        "fit": 3, "fits_table": 1, "tokens": 2, "score": 6, "selection": 2, "extrapolate": 2, "plot": 5, "all": 1,
+        "fit": 3, "fits_table": 1, "count_tokens": 2, "score": 6, "select": 2, "extrapolate": 2, "plot": 5, "all": 1,
     }
 
 
@@ -51,9 +51,11 @@ def test_paper_config_dry_run(tmp_path):
         (lambda c: c["models"]["smollm2-135m-instruct"].update(dtype="int3"), "'int3' is not one of"),
         (lambda c: c.update(colour="red"), "colour"),
         (lambda c: c["experiments"]["gsm8k-smollm2"]["sampling"].update(chunk_size=5), "multiple of chunk_size"),
-        (lambda c: c["models"]["smollm2-135m-instruct"].pop("price"), "needs a price"),
+        (lambda c: c["models"]["smollm2-135m-instruct"].pop("price"), "needs price"),
         (lambda c: c["figures"]["coverage"].update(kind="scatter"), "'scatter' is not one of"),
-        (lambda c: c["experiments"]["math-smollm2"].update(verifier={"time_limit_s": 1}), "do not apply to math"),
+        (lambda c: c["experiments"]["math-smollm2"].update(verifier={"time_limit_s": 1}), "unknown option(s) ['time_limit_s']"),
+        (lambda c: c["tasks"]["math"].update(verifier={"time_limit_s": 1}), "Additional properties are not allowed"),
+        (lambda c: c["experiments"]["gsm8k-smollm2"].update(scorer={"kind": "reward_model"}), "'model' is a required property"),
     ],
 )
 def test_bad_config_fails_with_a_message_naming_it(tmp_path, edit, message):
@@ -111,7 +113,7 @@ def test_count_only_experiments_cannot_enter_sample_level_figures(tmp_path):
         config = copy.deepcopy(IMPORTED)
         config["figures"]["bad"] = {"kind": kind, "experiments": ["published"]}
         result = snakemake(prepare_workdir(tmp_path, config), "-n", check=False)
-        assert result.returncode != 0 and "needs sampled experiments; 'published' is imported counts" in result.stderr + result.stdout
+        assert result.returncode != 0 and "needs sampled experiments; 'published' is imported" in result.stderr + result.stdout
 
 
 def test_report_captions_every_figure(imported_run):
@@ -152,12 +154,23 @@ def write_attempts(workdir, patch_of, per_instance):
                 f.write(json.dumps({"instance_id": row["instance_id"], "model_patch": patch_of(row, a)}) + "\n")
 
 
+def test_imported_attempts_enter_as_chunks_of_the_samples_layout(tmp_path):
+    """250 attempts per instance enter at verify, 5 chunks of 50 (judging them needs docker)."""
+    workdir = prepare_workdir(tmp_path, attempts_config("attempts.jsonl", 250, 50))
+    write_attempts(workdir, lambda row, a: f"attempt {a}", 250)
+    assert planned_jobs(workdir)["import_attempts"] == 5 and planned_jobs(workdir)["verify"] == 5
+    snakemake(workdir, "--until", "import_attempts")
+    chunks = sorted(workdir.glob("cache/attempts/*/chunk*.parquet"))
+    assert len(chunks) == 5
+    chunk = pd.read_parquet(chunks[4])
+    assert len(chunk) == 150 and chunk["sample_idx"].between(200, 249).all() and chunk["text"].str.startswith("attempt").all()
+
+
+@pytest.mark.skipif(bool(docker_unavailable()), reason=f"judging SWE-bench attempts needs docker: {docker_unavailable()}")
 def test_imported_attempts_are_verified_into_coverage_up_to_250(tmp_path):
-    """250 attempts per instance enter at verify (5 chunks of 50); without docker only attempts
-    that are not patches can be judged, so these are empty or malformed: coverage 0 up to k=250."""
+    """Attempts that are not patches are judged without running tests: coverage 0 up to k=250."""
     workdir = prepare_workdir(tmp_path, attempts_config("attempts.jsonl", 250, 50))
     write_attempts(workdir, lambda row, a: "" if a % 2 else f"I would edit line {a % 5}", 250)
-    assert planned_jobs(workdir)["import_attempts"] == 5 and planned_jobs(workdir)["verify"] == 5
     snakemake(workdir)
     coverage = pd.read_csv(workdir / "results/tables/coverage.csv")
     assert coverage["k"].max() == 250 and (coverage["coverage"] == 0).all()
@@ -166,11 +179,12 @@ def test_imported_attempts_are_verified_into_coverage_up_to_250(tmp_path):
     assert (workdir / "results/figures/agent.png").stat().st_size > 1000
 
 
-@pytest.mark.skipif(not swebench.unavailable({}), reason="docker is available here")
-def test_a_patch_that_needs_the_harness_stops_the_verify_job_without_docker(tmp_path):
+@pytest.mark.skipif(not docker_unavailable(), reason="docker is available here")
+def test_without_docker_the_swebench_verify_job_stops_with_the_reason(tmp_path):
     workdir = prepare_workdir(tmp_path, attempts_config("attempts.jsonl", 1, 1))
     write_attempts(workdir, lambda row, a: row["patch"], 1)
     result = snakemake(workdir, check=False)
     assert result.returncode != 0
     log = next((workdir / "logs" / "verify").glob("*/chunk0.log")).read_text()
     assert "VerifierUnavailable" in log and "docker" in log and "graded elsewhere" in log
+    assert not list(workdir.glob("cache/verdicts/*/chunk0.parquet"))

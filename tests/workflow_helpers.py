@@ -11,16 +11,17 @@ import pytest
 import yaml
 
 from conftest import REPO
+from monkeys.tasks.codecontests.sandbox import sandbox_unavailable
+
+# Why CodeContests programs cannot run here (None where they can): tests that need it skip with it.
+NO_SANDBOX = sandbox_unavailable()
 
 
 def tiny_config() -> dict:
     """tests/configs/tiny.yaml; without its CodeContests experiment where programs cannot be
-    sandboxed (the verify job would rightly refuse to run them)."""
-    from monkeys.sandbox import sandbox_unavailable
-
+    sandboxed (the verify job would rightly refuse to run them; a test skips saying so)."""
     config = yaml.safe_load((REPO / "tests" / "configs" / "tiny.yaml").read_text())
-    if why := sandbox_unavailable():
-        print(f"tiny config without code-tiny: {why}")
+    if NO_SANDBOX:
         del config["experiments"]["code-tiny"], config["tasks"]["codecontests"]
         config["figures"]["tiny"]["experiments"].remove("code-tiny")
     return config

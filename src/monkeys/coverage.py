@@ -92,25 +92,46 @@ def adaptive_pass_at_k(num_samples, num_correct, ks, chunk_size, stop_after_corr
     # Only c >= s needs the stopping correction; below it the prefix condition always holds.
     s = np.where(c < s, n + 1, s)
     rows, inverse = np.unique(np.stack([n, c, r, s], axis=1), axis=0, return_inverse=True)
-    rn, rc, rr, rs = (rows[:, i : i + 1] for i in range(4))
-    kk = k[None, :]
-    solved = _fixed_n(rn, rc, kk)
-    corrected = (rc >= rs).reshape(-1)
+    corrected = rows[:, 1] >= rows[:, 3]
+    solved = np.empty((len(rows), k.size))
+    solved[~corrected] = _fixed_n(rows[~corrected, 0:1], rows[~corrected, 1:2], k[None, :])
     if corrected.any():
-        rn, rc, rr, rs = rn[corrected], rc[corrected], rr[corrected], rs[corrected]
-        last = rn - rr
-        # j = successes in the prefix; only j in [c - last, min(s-1, c, r)] contributes.
-        j_low = np.maximum(0, rc - last)
-        j_high = np.minimum(np.minimum(rs - 1, rc), rr)
-        j = j_low + np.arange(int((j_high - j_low).max()) + 1)[None, :]  # (rows, terms)
-        j = np.where(j <= j_high, j, -1)  # -1: no term (log_comb gives -inf)
-        log_v = logsumexp(log_comb(rr, j) + log_comb(last, rc - j), axis=1)[:, None]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            in_prefix = logsumexp(log_comb(rr[:, :, None] - kk[:, None, :], j[:, :, None])
-                                  + log_comb(last, rc - j)[:, :, None], axis=1)
-        log_a = np.where(kk <= rr, in_prefix, log_comb(rn - kk, rc))
-        solved[corrected] = np.clip(-np.expm1(log_a - log_v), 0.0, 1.0)
+        solved[corrected] = _stopping_corrected(*(rows[corrected, i : i + 1] for i in range(4)), k[None, :])
     return solved[inverse.reshape(-1)]
+
+
+def _stopping_corrected(n, c, r, s, k) -> np.ndarray:
+    """1 - A_k / V (module docstring) for rows (column vectors n, c, r, s) with c >= s.
+
+    Written as a mixture over j, the successes in the prefix: with weights pi_j proportional to
+    C(r, j) C(L, c-j) (j < s), A_k / V = sum_j pi_j rho_j(k), where for k <= r
+    rho_j(k) = C(r-k, j) / C(r, j) = prod_{i<j} (1 - k/(r-i)), and for k > r only j = 0 survives
+    with rho_0(k) = C(n-k, c) / C(L, c). Then pass@k = sum_j pi_j (1 - rho_j(k)) is a sum of
+    non-negative terms, each 1 - rho from log1p/expm1: no cancellation, even for pass@k ~ 1e-4
+    at n = 10,000.
+    """
+    last = n - r
+    j_low = np.maximum(0, c - last)
+    j_high = np.minimum(np.minimum(s - 1, c), r)
+    j = j_low + np.arange(int((j_high - j_low).max()) + 1)[None, :]  # (rows, terms)
+    log_weight = np.where(j <= j_high, log_comb(r, j) + log_comb(last, c - j), -np.inf)
+    weight = np.exp(log_weight - logsumexp(log_weight, axis=1, keepdims=True))
+    # Add pi_i (1 - rho_i(k)) for i = 0, 1, ..., carrying log rho_i(k) (memory: one rows x ks array).
+    rows = np.arange(len(r))
+    in_prefix = np.zeros(np.broadcast_shapes(r.shape, k.shape))
+    log_rho = np.zeros_like(in_prefix)
+    for i in range(int(j_high.max()) + 1):
+        column = i - j_low[:, 0]
+        pi = np.where((column >= 0) & (i <= j_high[:, 0]), weight[rows, np.clip(column, 0, j.shape[1] - 1)], 0.0)
+        in_prefix += pi[:, None] * -np.expm1(log_rho)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a zero factor (k >= r - i) makes rho 0
+            log_rho += np.where(k < r - i, np.log1p(-k / (r - i)), -np.inf)
+    # k > r: the first r samples all failed (j = 0, possible only if c <= L), then C(n-k, c) / C(L, c).
+    j0 = j_low == 0
+    with np.errstate(invalid="ignore"):
+        one_minus_rho_0 = np.where(j0, -np.expm1(log_comb(n - k, c) - log_comb(last, c)), 1.0)
+    beyond_prefix = np.where(j0, weight[:, 1:].sum(axis=1, keepdims=True) + weight[:, :1] * one_minus_rho_0, 1.0)
+    return np.clip(np.where(k <= r, in_prefix, beyond_prefix), 0.0, 1.0)
 
 
 def adaptive_violations(n, c, m, s, stopped) -> np.ndarray:

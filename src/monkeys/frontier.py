@@ -11,8 +11,9 @@ That is achievable, not just a drawing convention: giving k1 samples to a random
 problems and k2 to the rest has expected coverage and cost on the straight line between the two
 points, when cost is affine in k (as flops_at and dollars_at are: a prompt cost plus k times a
 per-sample cost). So a budget between curve points buys a fractional `k`: the mean number of
-samples per problem. Past an experiment's largest k its coverage stays at the last value: the
-data say nothing about more samples, and the unspent budget is reported (`cost` < `budget`).
+samples per problem. Past an experiment's largest useful k (its last point, or the first at its
+highest coverage) its coverage stays at that value and the unspent budget is reported
+(`cost` < `budget`): the data say nothing about more samples.
 
 The best experiment at a budget has the highest coverage; a tie goes to the one that spends less,
 then to the earlier experiment, so saturated curves (coverage 1) do not produce spurious winners.
@@ -72,13 +73,16 @@ def compute_frontier(
 
 
 def _cost_points(label: str, curve: pd.DataFrame, cost: Callable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(cost, coverage, k) of an experiment's curve points, in order of k."""
+    """(cost, coverage, k) of an experiment's curve points in order of k, up to the first point of
+    highest coverage: later ones cost more for nothing (e.g. a curve saturated at 1)."""
     curve = curve.sort_values("k")
     k = curve["k"].to_numpy(dtype=float)
     x = np.asarray(cost(k), dtype=float)
     if x.shape != k.shape or not np.all(np.diff(x) > 0) or not x[0] > 0:
         raise ValueError(f"{label}: cost must be positive and strictly increasing in k")
-    return x, curve["coverage"].to_numpy(dtype=float), k
+    y = curve["coverage"].to_numpy(dtype=float)
+    end = int(np.argmax(y)) + 1
+    return x[:end], y[:end], k[:end]
 
 
 def _evaluate(points, budgets: np.ndarray):
@@ -113,11 +117,12 @@ def _crossings(labels: list[str], points, low: float, high: float) -> pd.DataFra
         d0 = coverage[old, t] - coverage[new, t]
         d1 = coverage[old, t + 1] - coverage[new, t + 1]
         fraction = 1.0 if np.isnan(d0) or d0 == d1 else d0 / (d0 - d1)
-        at = {name: values[:, t] + fraction * (values[:, t + 1] - values[:, t]) for name, values in (("coverage", coverage), ("k", ks))}
-        if np.isnan(d0):
-            at["coverage"][new], at["k"][new] = coverage[new, t + 1], ks[new, t + 1]
+
+        def at(values, i):
+            return values[i, t + 1] if fraction == 1.0 else values[i, t] + fraction * (values[i, t + 1] - values[i, t])
+
         rows.append({"budget": b0 + fraction * (b1 - b0), "from_label": labels[old], "to_label": labels[new],
-                     "coverage": at["coverage"][new], "k_from": at["k"][old], "k_to": at["k"][new]})
+                     "coverage": at(coverage, new), "k_from": at(ks, old), "k_to": at(ks, new)})
     return pd.DataFrame(rows, columns=CROSSING_COLUMNS)
 
 
@@ -147,7 +152,8 @@ def plot_frontier(table: pd.DataFrame, crossings: pd.DataFrame, figure: dict, ou
         ax.scatter(crossings["budget"], crossings["coverage"], s=45, facecolor="white", edgecolor="black", zorder=3,
                    label="best model changes")
         for row in crossings.itertuples():
-            ax.annotate(f"{row.from_label} → {row.to_label}\n{_format_budget(row.budget, figure['budget'])}",
+            ax.annotate(f"{row.from_label} (k={row.k_from:.3g}) → {row.to_label} (k={row.k_to:.3g})\n"
+                        f"at {_format_budget(row.budget, figure['budget'])}",
                         (row.budget, row.coverage), xytext=(6, -18), textcoords="offset points", fontsize="x-small")
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: _format_budget(v, figure["budget"])))
@@ -168,10 +174,12 @@ def plot_frontier(table: pd.DataFrame, crossings: pd.DataFrame, figure: dict, ou
 
 
 def _format_budget(value: float, unit: str) -> str:
-    """Tick text: 10^18-style FLOPs, dollars with k/M suffixes ($0.01, $5, $20k; the $ escaped for mathtext)."""
+    """Tick and label text: FLOPs as 10^18 or 4.6x10^14, dollars with k/M suffixes ($0.01, $5, $20k;
+    the $ escaped, as matplotlib reads paired $ as mathtext)."""
     if unit == "flops":
-        exponent = np.log10(value)
-        return f"$10^{{{exponent:.0f}}}$" if np.isclose(exponent, round(exponent)) else f"{value:.1e}"
+        exponent = int(np.floor(np.log10(value) + 1e-9))
+        mantissa = value / 10.0**exponent
+        return f"$10^{{{exponent}}}$" if np.isclose(mantissa, 1) else f"${mantissa:.2g}\\times10^{{{exponent}}}$"
     for scale, suffix in ((1e6, "M"), (1e3, "k"), (1.0, "")):
         if value >= scale:
             return f"\\${value / scale:.3g}{suffix}"

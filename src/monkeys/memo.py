@@ -383,6 +383,8 @@ class JudgementMemo:
             return 0
         try:
             self._clear_tmp(tmp_max_age_s)
+            for name in self._reported & set(self._listing()):
+                self._set_aside(name, CorruptSegment(f"{name}: failed its check when read"))
             merged = 0
             for _ in range(64):
                 group = self._plan(everything)

@@ -10,6 +10,12 @@ Judging an attempt: an empty or unparseable patch, or one that does not apply to
 (checked with `git apply --check` when a clone is available), is a verdict, not a crash. Otherwise
 the harness runs it in the instance's image and the harness's own report functions read its test
 log; logs stay under `logs/run_evaluation/`.
+
+Patch hygiene (`hygiene.changes_to_tests`): a patch that changes how the tests run (a conftest.py,
+pytest/tox configuration, the test runner, the test suites' files, start-up hooks...) is flagged:
+its verdict keeps the harness's reason plus "(changes tests: PATHS)", so coverage can be counted
+with and without such patches (`hygiene.changes_tests(reason)`). With the verifier option
+`test_changes: reject` it is instead `rejected: changes tests (PATHS)`, before any container runs.
 """
 
 from __future__ import annotations
@@ -22,9 +28,17 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from monkeys.errors import VerifierUnavailable
+from monkeys.errors import PlanError, VerifierUnavailable
 from monkeys.tasks.base import AttemptFields, Judgement, PromptOptions, Task, VerifierOptions, register
 from monkeys.tasks.swebench.harness import HARNESS_FIELDS, docker_unavailable, run_in_container
+from monkeys.tasks.swebench.hygiene import (
+    changes_tests,  # noqa: F401 (re-exported: verdict reasons)
+    changes_to_tests,
+    marked,
+    rejection,
+)
+
+TEST_CHANGES = ("flag", "reject")  # the values of SWEBenchOptions.test_changes
 
 # The harness's log parser for each SWE-bench (Lite) repository, for rows that do not name one.
 LOG_PARSERS = {
@@ -47,8 +61,6 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{3,}")
 _PATH = re.compile(r"[\w./-]+\.py\b")
 
 
-
-
 @dataclass(frozen=True)
 class SWEBenchPromptOptions(PromptOptions):
     repositories: str | None = None  # git clones named owner__name (localization, `git apply --check`)
@@ -62,6 +74,14 @@ class SWEBenchOptions(VerifierOptions):
     repositories: str | None = None
     timeout_s_per_instance: int = 1800  # harness time limit for an attempt's tests
     run_id: str = "monkeys"  # harness run id (log directory under logs/run_evaluation)
+    # A patch that changes how the tests run (conftest.py, test configuration, runner, test files):
+    # "flag" grades it and marks the reason "(changes tests: ...)"; "reject" fails it unrun.
+    test_changes: str = "flag"
+
+    def __post_init__(self):
+        if self.test_changes not in TEST_CHANGES:
+            raise PlanError(f"swebench verifier option test_changes must be one of {list(TEST_CHANGES)}, "
+                            f"got {self.test_changes!r}")
 
 
 def repository(directory: str | None, repo: str) -> Path | None:
@@ -119,11 +139,21 @@ def _does_not_apply(clone: Path, commit: str, patch: str) -> str | None:
     return (check.stderr.strip().splitlines() or ["git apply failed"])[0] if check.returncode else None
 
 
+def _base_reader(clone: Path, commit: str):
+    """A file's text at the base commit (None when it has none): makes the setup.cfg / pyproject.toml
+    hygiene check exact."""
+
+    def read(path: str) -> str | None:
+        shown = subprocess.run(["git", "-C", str(clone), "show", f"{commit}:{path}"], capture_output=True)
+        return shown.stdout.decode("utf-8", "replace") if shown.returncode == 0 else None
+
+    return read
+
 
 @register("swebench")
 class SWEBench(Task):
     stop = ("\n```",)
-    verifier_version = "1"
+    verifier_version = "2"  # 2: patch hygiene (test-changing patches flagged or rejected)
     verifier_options = SWEBenchOptions
     prompt_options = SWEBenchPromptOptions
     no_answer = "empty patch"
@@ -170,7 +200,16 @@ class SWEBench(Task):
             raise VerifierUnavailable(f"cannot run SWE-bench tests here: {why}")
 
     def judge(self, patch: str, instance: dict, options: SWEBenchOptions) -> Judgement:
-        """Validate the patch, run the harness's container for it, grade its test log."""
+        """Check the patch's hygiene, then validate it, run the harness's container for it and grade
+        its test log; a patch that changes tests is rejected unrun or its verdict is marked."""
+        clone = repository(options.repositories, instance["repo"])
+        changes = changes_to_tests(patch, instance, _base_reader(clone, instance["base_commit"]) if clone else None)
+        if changes and options.test_changes == "reject":
+            return Judgement(False, rejection(changes))
+        judgement = self._graded(patch, instance, options)
+        return Judgement(judgement.correct, marked(judgement.reason, changes), judgement.cacheable)
+
+    def _graded(self, patch: str, instance: dict, options: SWEBenchOptions) -> Judgement:
         if problem := patch_problem(patch, instance, options.repositories):
             return Judgement(False, problem)
         missing = [f for f in HARNESS_FIELDS if f not in instance]
