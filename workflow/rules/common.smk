@@ -70,8 +70,33 @@ def score_gpus(wildcards):
     return config["resources"]["sample"]["gpu"] if kind == "reward_model" else 0
 
 
+def figure_labels(figure):
+    return [
+        config["experiments"][e].get("label", e)
+        for e in plan.figures[figure]["experiments"]
+    ]
+
+
+def figure_models(figure):
+    """Shape and price of each experiment's model (for the FLOPs and cost axes)."""
+    return [
+        config["models"].get(config["experiments"][e].get("model"), {})
+        for e in plan.figures[figure]["experiments"]
+    ]
+
+
 def all_outputs():
     figures = expand(
         "results/figures/{figure}.{ext}", figure=plan.figures, ext=["pdf", "png"]
     )
-    return ["results/tables/fits.csv", "results/tables/coverage.csv", *figures]
+    frontiers = [
+        f"results/tables/frontier/{name}.csv"
+        for name, figure in plan.figures.items()
+        if figure["kind"] == "frontier"
+    ]
+    return [
+        "results/tables/fits.csv",
+        "results/tables/coverage.csv",
+        *figures,
+        *frontiers,
+    ]

@@ -16,14 +16,26 @@ rule plot:
         "../../envs/analysis.yaml"
     params:
         figure=lambda w: plan.figures[w.figure],
-        labels=lambda w: [
-            config["experiments"][e].get("label", e)
-            for e in plan.figures[w.figure]["experiments"]
-        ],
-        # shape and price of each experiment's model (for the FLOPs and cost axes)
-        models=lambda w: [
-            config["models"].get(config["experiments"][e].get("model"), {})
-            for e in plan.figures[w.figure]["experiments"]
-        ],
+        labels=lambda w: figure_labels(w.figure),
+        models=lambda w: figure_models(w.figure),
     script:
         "../scripts/plot.py"
+
+
+rule frontier:
+    input:
+        unpack(lambda w: plan.figure_inputs(w.figure)),
+    output:
+        table="results/tables/frontier/{figure}.csv",
+        crossings="results/tables/frontier/{figure}.crossings.csv",
+    log:
+        "logs/frontier/{figure}.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        figure=lambda w: plan.figures[w.figure],
+        labels=lambda w: figure_labels(w.figure),
+        models=lambda w: figure_models(w.figure),
+    script:
+        "../scripts/frontier.py"

@@ -1,11 +1,5 @@
-import pandas as pd
-
-from monkeys.jobs import logged_to
+from monkeys.jobs import logged_to, write_csv
+from monkeys.tables import coverage_table
 
 with logged_to(snakemake.log[0]):
-    curves = [
-        pd.read_parquet(path).assign(experiment=name)
-        for name, path in zip(snakemake.params.experiments, snakemake.input.coverage)
-    ]
-    table = pd.concat(curves)
-    table[["experiment", *table.columns.drop("experiment")]].to_csv(snakemake.output[0], index=False)
+    write_csv(coverage_table(snakemake.params.experiments, snakemake.input.coverage), snakemake.output[0])

@@ -1,152 +1,363 @@
-"""The first process inside a sandbox: confine the namespace, then run programs on test inputs.
+"""The sandbox's first process: PID 1 inside bubblewrap, it forks one child per test and makes
+that child the program.
 
-Started by `monkeys.sandbox` as PID 1 of fresh user, mount, PID, network and IPC namespaces, as a
-script (`python -I -S`), so it imports nothing but the standard library. It makes every mount
-read-only except its work directory, caps the number of processes, then serves requests on a
-pipe, one JSON line each: run the program in directory `dir` on its `input{test}`. For each it
-forks a child that enters a fresh IPC namespace, drops every capability (root inside the user
-namespace could otherwise remount the filesystem writable), applies the resource limits and runs
-the program; then it kills whatever the child left behind and reports one JSON line. Expected
-outputs never enter the sandbox; the caller compares `stdout` itself.
+`sandbox.py` starts this script with the judge's own interpreter (`-s -S -B`, so it imports only
+the standard library) inside bubblewrap, whose mount namespace holds nothing but the interpreter,
+its standard library, the shared libraries they load, a fresh /proc and a few device nodes, all
+read-only. Requests arrive on a SOCK_SEQPACKET socket: a JSON header with the limits, and as
+passed file descriptors the program's source (a sealed memfd), its input (a sealed memfd), the
+write ends of the judge's stdout and stderr pipes, and, where the judge could make them, the
+`cgroup.procs` files of this worker's cgroups. No path the program could control is ever opened by
+anyone but the program itself.
 
-The program runs in the forked child (no interpreter start per execution) and the sandbox serves
-one program after another: that is what makes hundreds of executions per second possible.
+Why a fork per test, set up like this (in `become_program`):
+- The child joins the cgroups (a write of "0" to fds the judge opened), and when the sandbox runs
+  as real root it becomes an unprivileged uid (65534): the program never has the uid of this
+  server, so it can neither signal, renice nor prlimit it.
+- It enters a new user, mount, IPC and UTS namespace. The new user namespace gives it fresh user
+  and session keyrings and makes every inherited mount locked; the new mount namespace gets a
+  fresh, size- and inode-bounded tmpfs on /tmp (the program's work directory). When the last
+  process of the program dies, the kernel destroys these namespaces and frees the tmpfs: nothing
+  a program made, however deep or odd, survives it or needs cleaning up by walking paths.
+- It drops every capability (bounding set, ambient set, locked securebits), sets the rlimits, sets
+  no_new_privs and installs a seccomp filter (x86-64) that refuses namespaces, mounts, keyrings,
+  ptrace, bpf, io_uring, perf, non-IP/Unix sockets (vsock reaches the host of a VM), and changing
+  another process's rlimits, priority or scheduling.
+- Then it runs the program in this same interpreter (no interpreter start per test: that is what
+  makes hundreds of executions per second possible) and mimics a normal interpreter exit
+  (non-daemon threads joined, atexit handlers run, streams flushed).
+
+While the program runs this process reaps every process that dies (as the namespace's init it
+inherits orphans) and sums their CPU time from wait4: after the program ends it kills every
+other process in the namespace and reaps them too, so the CPU time reported covers every process
+the program started, waited for or not. Every 0.1 s it also adds up the CPU time of the live
+processes (/proc/*/stat) and stops the program once the total exceeds the limit; the wall-clock
+backstop counts only time in which the program was not waiting for a CPU (the run-queue wait in
+/proc/*/task/*/schedstat is subtracted), so a loaded machine does not turn a CPU-bound program's
+verdict into a time limit, while a sleeping program still reaches it.
+
+Signals: PID 1 of a PID namespace receives from inside it only the signals it handles; this
+process handles SIGCHLD (a wake-up) and nothing else, so a program cannot stop it.
 """
 
 import ctypes
+import io
 import json
 import os
+import platform
 import resource
+import select
 import signal
+import socket
+import struct
 import sys
+import time
 
-MEMORY_EXIT = 102  # exit status of a child whose program raised MemoryError
-CLONE_NEWIPC = 0x08000000
-RESERVED_PIDS = 300  # the kernel's
-PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS = 24, 28, 38
+MEMORY_EXIT = 102  # exit status of a program that raised MemoryError (as in sandbox.py)
+TICK_S = 0.1
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER = 0x20000, 0x04000000, 0x08000000, 0x10000000
+MS_NOSUID, MS_NODEV = 2, 4
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_SECUREBITS = 1, 4, 24, 28
+PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 22, 47, 4
+SECCOMP_MODE_FILTER = 2
 # NOROOT, NO_SETUID_FIXUP, KEEP_CAPS and NO_CAP_AMBIENT_RAISE, each with its lock: root regains no
 # capability on exec, and nothing can undo that.
 SECURE_BITS = 0b11101111
 CAPABILITY_VERSION_3 = 0x20080522
-
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32, 4096
-MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
-# statvfs flags a remount must keep: the kernel refuses to drop them inside a user namespace
-KEPT_FLAGS = {
-    os.ST_NOSUID: MS_NOSUID, os.ST_NODEV: MS_NODEV, os.ST_NOEXEC: MS_NOEXEC,
-    os.ST_NOATIME: MS_NOATIME, os.ST_NODIRATIME: MS_NODIRATIME, os.ST_RELATIME: MS_RELATIME,
-}
+KEYCTL_JOIN_SESSION_KEYRING = 1
 
 libc = ctypes.CDLL(None, use_errno=True)
+libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+libc.syscall.restype = ctypes.c_long
+UL = ctypes.c_ulong
 
 
-def mount(source, target, flags):
-    if libc.mount(source, target.encode(), None, flags, None) != 0:
+def check(result, what):
+    if result != 0:
         err = ctypes.get_errno()
-        raise OSError(err, f"mount {target}: {os.strerror(err)}")
+        raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
-def mount_points():
-    with open("/proc/self/mountinfo") as f:
-        points = [line.split()[4].encode().decode("unicode_escape") for line in f]
-    return sorted(set(points), key=len)
+# --- seccomp ------------------------------------------------------------------------------------
+
+X86_64 = {
+    "arch": 0xC000003E,
+    # refused outright (EPERM): namespaces, mounts, keyrings, tracing, kernel interfaces a judged
+    # program never needs and that widen what it can reach
+    "deny": {
+        272: "unshare", 308: "setns", 165: "mount", 166: "umount2", 155: "pivot_root", 161: "chroot",
+        428: "open_tree", 429: "move_mount", 430: "fsopen", 431: "fsconfig", 432: "fsmount", 433: "fspick",
+        442: "mount_setattr", 248: "add_key", 249: "request_key", 250: "keyctl", 101: "ptrace",
+        310: "process_vm_readv", 311: "process_vm_writev", 312: "kcmp", 438: "pidfd_getfd", 321: "bpf",
+        298: "perf_event_open", 323: "userfaultfd", 425: "io_uring_setup", 426: "io_uring_enter",
+        427: "io_uring_register", 246: "kexec_load", 320: "kexec_file_load", 175: "init_module",
+        313: "finit_module", 176: "delete_module", 169: "reboot", 167: "swapon", 168: "swapoff", 163: "acct",
+        179: "quotactl", 103: "syslog", 153: "vhangup", 212: "lookup_dcookie", 303: "name_to_handle_at",
+        304: "open_by_handle_at", 172: "iopl", 173: "ioperm", 300: "fanotify_init",
+    },
+    "clone3": 435,  # ENOSYS: its flags are out of a filter's reach; glibc falls back to clone
+    "clone": 56,
+    "socket": 41,
+    "socketpair": 53,
+    # allowed only on the calling process (argument index -> required value)
+    "self_only": {
+        302: {0: 0},  # prlimit64(pid=0)
+        141: {0: 0, 1: 0},  # setpriority(PRIO_PROCESS, 0)
+        251: {0: 1, 1: 0},  # ioprio_set(IOPRIO_WHO_PROCESS, 0)
+        203: {0: 0},  # sched_setaffinity(0)
+        142: {0: 0},  # sched_setparam(0)
+        144: {0: 0},  # sched_setscheduler(0)
+        314: {0: 0},  # sched_setattr(0)
+    },
+}
+NAMESPACE_FLAGS = 0x7E020000 | 0x80  # CLONE_NEW{NS,CGROUP,UTS,IPC,USER,PID,NET,TIME}
+AF_UNIX, AF_INET, AF_INET6 = 1, 2, 10
+EPERM, ENOSYS, EAFNOSUPPORT = 1, 38, 97
 
 
-def confine_filesystem(workdir):
-    """Everything read-only but `workdir`; mounts the kernel will not remount are reported."""
-    mount(workdir.encode(), workdir, MS_BIND)
-    stuck = []
-    for point in mount_points():
-        if point == workdir:
-            continue
-        try:
-            kept = os.statvfs(point).f_flag
-            flags = MS_REMOUNT | MS_BIND | MS_RDONLY
-            flags |= sum(ms for st, ms in KEPT_FLAGS.items() if kept & st)
-            mount(None, point, flags)
-        except OSError as err:
-            stuck.append(f"{point}: {err.strerror}")
-    return stuck
+def seccomp_program():
+    """The filter as bytes (struct sock_filter[]), or None on architectures without a table."""
+    if platform.machine() != "x86_64":
+        return None
+    t = X86_64
+    LD, JEQ, JSET, RET = 0x20, 0x15, 0x45, 0x06
+    ALLOW, ERRNO, KILL = 0x7FFF0000, 0x00050000, 0x80000000
+    code = []  # (op, k, jt, jf) with jt/jf labels or None (fall through)
+    labels = {}
+
+    def emit(op, k, jt=None, jf=None):
+        code.append((op, k, jt, jf))
+
+    def label(name):
+        labels[name] = len(code)
+
+    emit(LD, 4)  # seccomp_data.arch
+    emit(JEQ, t["arch"], None, "kill")
+    emit(LD, 0)  # seccomp_data.nr
+    emit(JSET, 0x40000000, "enosys", None)  # the x32 ABI
+    for nr in sorted(t["deny"]):
+        emit(JEQ, nr, "eperm", None)
+    emit(JEQ, t["clone3"], "enosys", None)
+    emit(JEQ, t["clone"], "clone", None)
+    emit(JEQ, t["socket"], "socket", None)
+    emit(JEQ, t["socketpair"], "socketpair", None)
+    for nr in sorted(t["self_only"]):
+        emit(JEQ, nr, f"self{nr}", None)
+    emit(RET, ALLOW)
+    label("clone")
+    emit(LD, 16)  # low half of args[0]
+    emit(JSET, NAMESPACE_FLAGS, "eperm", "allow")
+    label("socket")
+    emit(LD, 16)
+    emit(JEQ, AF_UNIX, "allow", None)
+    emit(JEQ, AF_INET, "allow", None)
+    emit(JEQ, AF_INET6, "allow", "eafnosupport")
+    label("socketpair")
+    emit(LD, 16)
+    emit(JEQ, AF_UNIX, "allow", "eafnosupport")
+    for nr, wanted in sorted(t["self_only"].items()):
+        label(f"self{nr}")
+        for index, value in sorted(wanted.items()):
+            emit(LD, 16 + 8 * index)  # low half: these arguments are C ints
+            emit(JEQ, value, None, "eperm")
+        emit(RET, ALLOW)
+    label("allow")
+    emit(RET, ALLOW)
+    label("eperm")
+    emit(RET, ERRNO | EPERM)
+    label("enosys")
+    emit(RET, ERRNO | ENOSYS)
+    label("eafnosupport")
+    emit(RET, ERRNO | EAFNOSUPPORT)
+    label("kill")
+    emit(RET, KILL)
+
+    out = b""
+    for i, (op, k, jt, jf) in enumerate(code):
+        offsets = [labels[x] - i - 1 if x is not None else 0 for x in (jt, jf)]
+        if not all(0 <= o < 256 for o in offsets):
+            raise ValueError("seccomp jump out of range")
+        out += struct.pack("HBBI", op, offsets[0], offsets[1], k)
+    return out
 
 
-def cap_processes(limit):
-    """Per-namespace pid_max (Linux >= 6.14) caps processes even for root, whom RLIMIT_NPROC exempts.
+class SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
-    Once allocation wraps around, the kernel hands out pids from RESERVED_PIDS (300) up, so the
-    cap is 300 + limit: at most that many processes at first, `limit` for ever after.
-    """
+
+# --- the child ----------------------------------------------------------------------------------
+
+
+def write_file(path, text):
+    fd = os.open(path, os.O_WRONLY)
     try:
-        with open("/proc/sys/kernel/pid_max", "w") as f:
-            f.write(str(RESERVED_PIDS + limit))
-        return True
-    except OSError:
-        return False
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
+def enter_namespaces(limits):
+    """A user namespace (fresh keyrings, owner of the rest), private mounts with a fresh /tmp,
+    private System V IPC and hostname."""
+    uid, gid = os.getuid(), os.getgid()
+    check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
+    write_file("/proc/self/setgroups", "deny")
+    write_file("/proc/self/uid_map", f"{uid} {uid} 1")
+    write_file("/proc/self/gid_map", f"{gid} {gid} 1")
+    data = f"size={limits['disk_mb']}m,nr_inodes={limits['inodes']},mode=0700".encode()
+    check(libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, data), "mount /tmp")
+    os.chdir("/tmp")
+    # A new anonymous session keyring: the one inherited is the server's.
+    libc.syscall(UL(250), UL(KEYCTL_JOIN_SESSION_KEYRING), UL(0))
+
+
+def drop_capabilities():
+    check(libc.prctl(PR_SET_SECUREBITS, UL(SECURE_BITS), UL(0), UL(0), UL(0)), "securebits")
+    for capability in range(64):
+        if libc.prctl(PR_CAPBSET_DROP, UL(capability), UL(0), UL(0), UL(0)) != 0:
+            break  # past the last capability this kernel knows
+    libc.prctl(PR_CAP_AMBIENT, UL(PR_CAP_AMBIENT_CLEAR_ALL), UL(0), UL(0), UL(0))
+    header = (ctypes.c_uint32 * 2)(CAPABILITY_VERSION_3, 0)
+    nothing = (ctypes.c_uint32 * 6)()
+    check(libc.capset(header, nothing), "capset")
+
+
+def set_limit(name, soft, hard):
+    if not hasattr(resource, name):
+        return
+    resource_id = getattr(resource, name)
+    _, ceiling = resource.getrlimit(resource_id)
+    if ceiling != resource.RLIM_INFINITY:
+        soft, hard = min(soft, ceiling), min(hard, ceiling)
+    resource.setrlimit(resource_id, (soft, hard))
 
 
 def set_limits(limits):
-    cpu = max(1, int(limits["cpu_s"] + 0.999))
+    cpu = max(1, int(limits["cpu_s"] + 0.999)) + 1  # a backstop: the server stops the group first
     memory = limits["memory_mb"] << 20
     for name, value in (
         ("RLIMIT_CPU", (cpu, cpu + 1)),
         ("RLIMIT_AS", (memory, memory)),
         ("RLIMIT_STACK", (memory, memory)),
-        ("RLIMIT_FSIZE", (limits["output_mb"] << 20, limits["output_mb"] << 20)),
+        ("RLIMIT_FSIZE", (limits["disk_mb"] << 20, limits["disk_mb"] << 20)),
         ("RLIMIT_NPROC", (limits["processes"], limits["processes"])),
+        ("RLIMIT_NOFILE", (256, 256)),
         ("RLIMIT_CORE", (0, 0)),
+        ("RLIMIT_MEMLOCK", (0, 0)),
+        ("RLIMIT_MSGQUEUE", (0, 0)),
+        ("RLIMIT_RTPRIO", (0, 0)),
     ):
-        resource.setrlimit(getattr(resource, name), value)
+        set_limit(name, *value)
 
 
-def drop_privileges():
-    """No capabilities, now or after exec: the program is an ordinary process inside the namespace."""
-    if libc.unshare(CLONE_NEWIPC) != 0 or libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "unshare/no_new_privs")
-    if libc.prctl(PR_SET_SECUREBITS, SECURE_BITS, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "securebits")
-    for capability in range(64):
-        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
-            break  # past the last capability this kernel knows
-    header = (ctypes.c_uint32 * 2)(CAPABILITY_VERSION_3, 0)
-    nothing = (ctypes.c_uint32 * 6)()
-    if libc.capset(header, nothing) != 0:
-        raise OSError(ctypes.get_errno(), "capset")
+def install_seccomp(program):
+    check(libc.prctl(PR_SET_NO_NEW_PRIVS, UL(1), UL(0), UL(0), UL(0)), "no_new_privs")
+    if program is None:
+        return
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = SockFprog(len(program) // 8, ctypes.addressof(buffer))
+    check(libc.prctl(PR_SET_SECCOMP, UL(SECCOMP_MODE_FILTER), ctypes.byref(fprog), UL(0), UL(0)), "seccomp")
 
 
-def run_program(directory, index, limits):
-    """In the forked child: become the program and never return."""
+def read_all(fd):
+    size, chunks, offset = os.fstat(fd).st_size, [], 0
+    while offset < size:
+        chunk = os.pread(fd, size - offset, offset)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
+
+
+def become_program(config, limits, fds, status_w, filter_program):
+    """In the forked child: set up, then run the program; never returns."""
     try:
+        source_fd, stdin_fd, stdout_fd, stderr_fd, *cgroup_fds = fds
+        signal.set_wakeup_fd(-1)
         os.setsid()
-        os.closerange(3, 1 << 16)
-        os.chdir(directory)
-        for fd, path, mode in ((0, f"input{index}", os.O_RDONLY), (1, "stdout", os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
-                               (2, "stderr", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)):
-            os.dup2(os.open(path, mode, 0o600), fd)
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
-        signal.signal(signal.SIGALRM, signal.SIG_DFL)
-        drop_privileges()
+        for fd in cgroup_fds:
+            os.write(fd, b"0")
+        if config["program_uid"] is not None:
+            os.setgroups([])
+            os.setresgid(config["program_gid"], config["program_gid"], config["program_gid"])
+            os.setresuid(config["program_uid"], config["program_uid"], config["program_uid"])
+        check(libc.prctl(PR_SET_DUMPABLE, UL(1), UL(0), UL(0), UL(0)), "dumpable")
+        check(libc.prctl(PR_SET_PDEATHSIG, UL(signal.SIGKILL), UL(0), UL(0), UL(0)), "pdeathsig")
+        enter_namespaces(limits)
+        source = read_all(source_fd)
+        for fd, target in ((stdin_fd, 0), (stdout_fd, 1), (stderr_fd, 2)):
+            os.dup2(fd, target)
+        keep = status_w
+        os.closerange(3, keep)
+        os.closerange(keep + 1, 1 << 20)
+        drop_capabilities()
         set_limits(limits)
-        with open("solution.py", "rb") as f:
-            source = f.read()
+        install_seccomp(filter_program)
+        for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.write(status_w, b"ok")
+        os.close(status_w)
+    except BaseException as err:  # the setup failed: say why, on the status pipe
+        try:
+            os.write(status_w, f"setup failed: {err!r}".encode()[:4000])
+        finally:
+            os._exit(125)
+    run_program(source)
+
+
+def run_program(source):
+    """Run the program as `python solution.py` would, then exit with its status."""
+    import atexit
+    import linecache
+    import types
+
+    try:
+        os.environ.clear()
+        sys.stdin = sys.__stdin__ = io.open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
+        sys.stdout = sys.__stdout__ = io.open(1, "w", encoding="utf-8", errors="surrogateescape", closefd=False)
+        sys.stderr = sys.__stderr__ = io.open(
+            2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1
+        )
         sys.argv = ["solution.py"]
+        sys.path[:] = [p for p in sys.path if p and not p.startswith("/.sandbox")]
+        text = source.decode("utf-8", errors="replace")
+        linecache.cache["solution.py"] = (len(text), None, text.splitlines(True), "solution.py")
+        main = types.ModuleType("__main__")
+        main.__file__ = "solution.py"
+        main.__builtins__ = __builtins__
+        sys.modules["__main__"] = main
         status = 0
         try:
-            exec(compile(source, "solution.py", "exec"), {"__name__": "__main__", "__builtins__": __builtins__})
+            exec(compile(source, "solution.py", "exec"), main.__dict__)
         except SystemExit as stop:
-            if stop.code is None or isinstance(stop.code, int):
-                status = stop.code or 0
-            else:
-                print(stop.code, file=sys.stderr)
-                status = 1
+            status = exit_status(stop)
         except MemoryError:
             status = MEMORY_EXIT
         except BaseException:
-            import traceback  # only now: its import costs more than running most programs
+            import traceback
 
             traceback.print_exc()
             status = 1
-        sys.stdout.flush()
-        sys.stderr.flush()
+        try:
+            threading = sys.modules.get("threading")
+            if threading is not None:
+                threading._shutdown()  # join non-daemon threads, as interpreter exit does
+            atexit._run_exitfuncs()
+        except SystemExit as stop:
+            status = exit_status(stop)
+        except MemoryError:
+            status = MEMORY_EXIT
+        except BaseException:
+            status = status or 1
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                status = status or 1  # e.g. a broken pipe: the judge stopped reading
         os._exit(status)
     except MemoryError:
         os._exit(MEMORY_EXIT)
@@ -157,69 +368,204 @@ def run_program(directory, index, limits):
             os._exit(1)
 
 
-class WallClock(Exception):
-    pass
+def exit_status(stop):
+    if stop.code is None or isinstance(stop.code, int):
+        return (stop.code or 0) & 0xFF
+    try:
+        print(stop.code, file=sys.stderr)
+    except BaseException:
+        pass
+    return 1
 
 
-def expire(signum, frame):
-    raise WallClock
+# --- the server ---------------------------------------------------------------------------------
 
 
-def kill_all_but_me():
-    """Kill every process of the namespace except PID 1 (this one) and reap them.
+def other_pids():
+    return [int(name) for name in os.listdir("/proc") if name.isdigit() and name != "1"]
 
-    kill(-1) from a namespace's init reaches all the others; repeat until none is left, since a
-    fork bomb may fork between the signal and the reaping.
-    """
-    while any(name.isdigit() and name != "1" for name in os.listdir("/proc")):
+
+def live_usage(with_wait):
+    """CPU seconds of every live (or zombie) process but this one, with what they reaped; and,
+    when asked, the seconds their threads spent waiting for a CPU."""
+    cpu = wait = 0.0
+    for pid in other_pids():
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            cpu += sum(int(x) for x in fields[11:15]) / CLK_TCK  # utime stime cutime cstime
+            if with_wait:
+                for tid in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{tid}/schedstat", "rb") as f:
+                        wait += int(f.read().split()[1]) / 1e9
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+    return cpu, wait
+
+
+class Execution:
+    def __init__(self, child):
+        self.child = child
+        self.status = None
+        self.usage = None
+        self.cpu = 0.0
+        self.max_rss_kb = 0
+
+    def reap(self, block):
+        """Reap dead processes, adding up their CPU time; with `block`, until none are left."""
+        while True:
+            try:
+                pid, status, usage = os.wait4(-1, 0 if block else os.WNOHANG)
+            except ChildProcessError:
+                return
+            except InterruptedError:
+                continue
+            if pid == 0:
+                return
+            self.cpu += usage.ru_utime + usage.ru_stime
+            self.max_rss_kb = max(self.max_rss_kb, usage.ru_maxrss)
+            if pid == self.child:
+                self.status = status
+
+
+def kill_everything_but_me(execution):
+    """kill(-1) from a namespace's init reaches every other process in it; repeat until none is
+    left, since a process may fork between the signal and the reaping."""
+    while True:
         try:
             os.kill(-1, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        while True:
-            try:
-                os.waitpid(-1, 0)
-            except ChildProcessError:
-                break
+        execution.reap(block=True)
+        if not other_pids():
+            return
 
 
-def run_test(directory, index, limits):
-    sys.stdout.flush()
+def run_test(sock, config, request, fds, filter_program, wake_r):
+    limits = request["limits"]
+    status_r, status_w = os.pipe()
     child = os.fork()
     if child == 0:
-        run_program(directory, index, limits)
-    timed_out = False
-    signal.setitimer(signal.ITIMER_REAL, limits["wall_s"])
-    try:
-        _, status, usage = os.wait4(child, 0)
-    except WallClock:
-        timed_out, status, usage = True, None, None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-    kill_all_but_me()
-    report = {"timed_out": timed_out, "exit": None, "signal": None, "cpu_s": None, "max_rss_mb": None}
-    if status is not None:
-        report["exit"] = os.waitstatus_to_exitcode(status)
-        if report["exit"] < 0:
-            report["signal"], report["exit"] = -report["exit"], None
-        report["cpu_s"] = usage.ru_utime + usage.ru_stime
-        report["max_rss_mb"] = usage.ru_maxrss / 1024
+        become_program(config, limits, fds, status_w, filter_program)
+    os.close(status_w)
+    for fd in fds:
+        os.close(fd)
+    execution = Execution(child)
+    start = time.monotonic()
+    poller = select.poll()
+    poller.register(wake_r, select.POLLIN)
+    poller.register(sock.fileno(), select.POLLIN)
+    stopped, waited, next_check = None, 0.0, start + TICK_S
+    cpu_limit, wall_s, wall_cap = limits["cpu_s"], limits["wall_s"], limits["wall_cap_s"]
+    while True:
+        execution.reap(block=False)
+        if execution.status is not None:
+            break
+        events = poller.poll(max(0.0, next_check - time.monotonic()) * 1000)
+        for fd, _ in events:
+            if fd == wake_r:
+                drain(wake_r)
+            else:
+                news = message(sock)
+                if news is not None and (not news or news.get("kill")):
+                    stopped = "judge"  # asked to stop (the output limit), or the judge is gone
+        if stopped:
+            break
+        now = time.monotonic()
+        if now < next_check:
+            continue
+        elapsed = now - start
+        live_cpu, wait = live_usage(with_wait=elapsed >= wall_s)
+        waited = max(waited, wait)
+        if execution.cpu + live_cpu > cpu_limit:
+            stopped = "cpu"
+            break
+        if elapsed - waited >= wall_s or elapsed >= wall_cap:
+            stopped = "wall"
+            break
+        next_check = now + TICK_S
+    elapsed = time.monotonic() - start
+    kill_everything_but_me(execution)
+    setup = os.read(status_r, 4096)
+    os.close(status_r)
+    report = {
+        "exit": None, "signal": None, "cpu_s": execution.cpu, "max_rss_mb": execution.max_rss_kb / 1024,
+        "stopped": stopped, "wall_s": elapsed, "waited_s": waited, "setup_error": None,
+    }
+    if setup != b"ok":
+        report["setup_error"] = setup.decode(errors="replace") or "the child died during its setup"
+    if execution.status is not None:
+        code = os.waitstatus_to_exitcode(execution.status)
+        report["exit" if code >= 0 else "signal"] = abs(code)
     return report
 
 
+def drain(fd):
+    try:
+        while os.read(fd, 4096):
+            pass
+    except BlockingIOError:
+        pass
+
+
+def message(sock):
+    """The next message from the judge without its fds: None when there is none, {} when the
+    judge is gone."""
+    try:
+        data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 16, socket.MSG_DONTWAIT)
+    except BlockingIOError:
+        return None
+    except OSError:
+        return {}
+    for fd in fds:
+        os.close(fd)
+    try:
+        return json.loads(data) if data else {}
+    except ValueError:
+        return {}
+
+
+def tamper_state():
+    """What a program might change in this process from outside it (it should not be able to)."""
+    limits = [resource.getrlimit(getattr(resource, n)) for n in dir(resource) if n.startswith("RLIMIT_")]
+    return [limits, os.getpriority(os.PRIO_PROCESS, 0), sorted(os.sched_getaffinity(0)), os.sched_getscheduler(0)]
+
+
 def main():
-    workdir, processes = sys.argv[1], int(sys.argv[2])
-    requests, replies = int(sys.argv[3]), int(sys.argv[4])
-    signal.signal(signal.SIGALRM, expire)
-    capped = cap_processes(processes)  # before /proc becomes read-only
-    hello = {"stuck_mounts": confine_filesystem(workdir), "pid_max": capped}
-    os.chdir(workdir)
-    with os.fdopen(requests) as inbox, os.fdopen(replies, "w") as outbox:
-        print(json.dumps(hello), file=outbox, flush=True)
-        for line in inbox:
-            request = json.loads(line)
-            directory = os.path.join(workdir, os.path.basename(request["dir"]))
-            print(json.dumps(run_test(directory, request["test"], request["limits"])), file=outbox, flush=True)
+    config = json.loads(sys.argv[1])
+    sock = socket.socket(fileno=config["socket"])
+    for sig in signal.valid_signals():
+        if sig not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD):
+            try:
+                signal.signal(sig, signal.SIG_IGN if sig in (signal.SIGPIPE, signal.SIGXFSZ) else signal.SIG_DFL)
+            except (OSError, ValueError):
+                pass
+    wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+    signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+    libc.prctl(PR_SET_DUMPABLE, UL(0), UL(0), UL(0), UL(0))
+    try:
+        filter_program = seccomp_program()
+    except ValueError:
+        filter_program = None
+    before = tamper_state()
+    sock.send(json.dumps({"ready": True, "seccomp": filter_program is not None, "uid": os.getuid()}).encode())
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 16)
+        except InterruptedError:
+            continue
+        if not data:
+            return
+        request = json.loads(data)
+        if "limits" not in request:
+            for fd in fds:
+                os.close(fd)
+            continue  # a late "kill" for a program already finished
+        report = run_test(sock, config, request, fds, filter_program, wake_r)
+        after = tamper_state()
+        report["tampered"] = None if after == before else f"server attributes changed: {before} -> {after}"
+        sock.send(json.dumps(report).encode())
 
 
 if __name__ == "__main__":

@@ -18,7 +18,9 @@ such files, each with why:
   settings such as django's tests/test_sqlite.py);
 - interpreter start-up hooks (sitecustomize.py, usercustomize.py, *.pth), compiled code that
   shadows sources (__pycache__, .pyc, .so, .pyd), modules that shadow the test tooling (pytest.py,
-  unittest.py, ...), symlinks, submodules, binary patches, paths that leave the repository;
+  unittest.py, ...), git metadata (a .git/hooks/ script that GNU `patch`, the harness's last
+  resort, would write runs at the eval script's `git checkout`; .gitattributes), symlinks,
+  submodules, binary patches, paths that leave the repository;
 - changed lines that name pytest's plugin hooks (pytest_plugins, PYTEST_ADDOPTS, pytest11 entry
   points) or start-up hooks, in any file.
 
@@ -30,7 +32,10 @@ case and with and without the `-p1` prefix. unidiff gives the hunks that `_confi
 Known limits: code under test runs in the test process, so a patch to product code can still
 tamper with the run at import time (monkeypatching unittest, say); for pytest-dev/pytest the
 product is the test runner itself (src/_pytest is not flagged). django/test/ (the product's test
-framework, used by its runner) is flagged as test code, so a fix to it is flagged too.
+framework, used by its runner) is flagged as test code, so a fix to it is flagged too. Without a
+clone, setup.cfg / pyproject.toml are read from the hunks alone: conservative (a changed line whose
+section the hunk does not show is flagged), but a hunk that GNU patch's fuzz moves is read in the
+section its context claims; with a clone the settings are compared exactly.
 """
 
 from __future__ import annotations
@@ -55,7 +60,10 @@ STARTUP_HOOKS = {"sitecustomize.py", "usercustomize.py"}
 COMPILED = (".pyc", ".pyo", ".so", ".pyd")
 # Modules a file could shadow when its directory lands on sys.path (the repository root, a tests
 # directory: django's runner runs from tests/, pytest's rootdir insertion).
-SHADOWED = {"pytest", "_pytest", "pluggy", "py", "unittest", "doctest", "site", "xdist", "nose"}
+SHADOWED = {"pytest", "_pytest", "pluggy", "py", "unittest", "doctest", "site", "sitecustomize", "usercustomize", "xdist",
+            "nose"}
+GIT_FILES = {".gitattributes", ".gitmodules"}
+UNPARSEABLE = "unparseable"
 TEST_DIRS = {"tests", "test", "testing", "testutils"}
 DOC_DIRS = {"docs", "doc"}
 _TEST_MODULE = re.compile(r"^(?:test_.*\.py|.*_test\.py|tests\.py|testing\.py|_testing\.py)$")
@@ -227,6 +235,8 @@ def _path_rule(path: str, tests: _TestPatchPaths) -> str | None:
     name = parts[-1]
     if path.startswith("/") or parts[0] == "..":
         return "outside the repository"
+    if ".git" in parts[:-1] or name in GIT_FILES:  # a hook runs at the eval script's `git checkout`
+        return "git metadata (hooks, config, attributes)"
     if name == "conftest.py":
         return "conftest"
     if name in PYTEST_CONFIGS:
@@ -338,39 +348,43 @@ def _config_change(pfile, syntax: str, base) -> str | None:
             return "test configuration (hunks do not match the base file)"
     if old is not None:
         before, after = _test_settings(old, syntax), _test_settings(new, syntax)
+        if UNPARSEABLE in (before, after):
+            return "test configuration (unparseable)"
         return None if before == after else "test configuration (settings differ)"
     for hunk in pfile:
         old_section = new_section = None  # None: not shown in the hunk
         for line in hunk:
             header = _section(line.value, syntax)
-            if header is not None:
-                old_section = old_section if line.is_added else header
+            if header is not None and line.is_added:
+                new_section = None  # an added header may be text (in a TOML string): unknown
+            elif header is not None:
+                old_section = header
                 new_section = new_section if line.is_removed else header
             if line.is_added or line.is_removed:
                 section = new_section if line.is_added else old_section
                 if section is None:
-                    return "test configuration (section not in the hunk)"
+                    return "test configuration (section unknown)"
                 if _test_section(section, syntax):
                     return f"test configuration [{section}]"
     return None
 
 
 def _section(line: str, syntax: str) -> str | None:
-    """The section a header line opens (lower-case, dotted keys unquoted), or None."""
+    """The section a header line opens (lower-case; TOML keys as parsed, escapes decoded), or None.
+    An indented line of setup.cfg continues a value (as configparser and pytest's iniconfig read it)."""
     text = line.strip()
-    if not text.startswith("["):
+    if not text.startswith("[") or (syntax == "cfg" and not line.startswith("[")):
         return None
-    if syntax == "toml":
-        try:
-            keys, table = [], tomllib.loads(text.strip("[]").join("[]") + "\n")
-            while isinstance(table, dict) and len(table) == 1:
-                key, table = next(iter(table.items()))
-                keys.append(key)
-            return ".".join(keys).lower()
-        except tomllib.TOMLDecodeError:
-            pass
-    m = re.match(r"^\[+\s*([^\]]*?)\s*\]+", text)
-    return m[1].replace('"', "").replace("'", "").lower() if m else None
+    if syntax == "cfg":
+        return m[1].lower() if (m := re.match(r"^\[([^\]]+)\]", text)) else None
+    try:
+        keys, table = [], tomllib.loads(text.strip("[]").join("[]") + "\n")
+    except tomllib.TOMLDecodeError:
+        return None  # not a table header (an array's line, say)
+    while isinstance(table, dict) and len(table) == 1:
+        key, table = next(iter(table.items()))
+        keys.append(key)
+    return ".".join(keys).lower()
 
 
 def _test_section(section: str | None, syntax: str) -> bool:
@@ -387,7 +401,7 @@ def _test_settings(text: str, syntax: str):
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError:
-            return "unparseable"
+            return UNPARSEABLE
         tool = doc.get("tool") if isinstance(doc.get("tool"), dict) else {"": doc.get("tool")}
         poetry = tool.get("poetry") if isinstance(tool.get("poetry"), dict) else {}
         project = doc.get("project") if isinstance(doc.get("project"), dict) else {"": doc.get("project")}
@@ -398,7 +412,7 @@ def _test_settings(text: str, syntax: str):
     try:
         parser.read_string(text)
     except configparser.Error:
-        return "unparseable"
+        return UNPARSEABLE
     return {name.lower(): dict(parser[name]) for name in parser.sections() if _test_section(name.lower(), "cfg")}
 
 
