@@ -10,7 +10,7 @@ import yaml
 
 from conftest import REPO
 from monkeys.figures import FIGURE_KINDS
-from monkeys.plan import ARTIFACTS, External, Ref
+from monkeys.plan import ARTIFACTS, Earlier, External, Ref
 from monkeys.tasks import TASK_KINDS, Task
 from monkeys.tasks.base import AttemptFields, PromptOptions, VerifierOptions
 
@@ -78,7 +78,7 @@ def test_every_artifact_has_its_rule_script_and_declared_inputs(name):
     assert (REPO / "workflow" / "scripts" / f"{artifact.rule}.py").is_file()
     assert ("{chunk}" in artifact.path) == artifact.chunked
     for ref in artifact.reads.values():
-        assert isinstance(ref, External) or all(a in ARTIFACTS for a in ref.artifact)
+        assert isinstance(ref, External | Earlier) or all(a in ARTIFACTS for a in ref.artifact)
         if isinstance(ref, Ref) and ref.chunks == "same":
             assert artifact.chunked
 

@@ -1,130 +1,318 @@
-"""The sandbox against hostile programs: each gets the right verdict, nothing escapes, nothing is
-left running, and the next program runs normally."""
+"""The sandbox against hostile programs: each gets its expected verdict, nothing escapes, nothing is
+left running, and the judge stays alive and fast after each.
+
+Programs that probe an escape print "safe" when the attack failed (so their expected verdict is
+"passed") and something else when it worked. Programs that hunt for answers print what they found:
+their expected verdict is "wrong answer". See also test_sandbox_isolation.py (secrets planted on
+the host, concurrent sandboxes, determinism, an unprivileged judge) and test_sandbox_reference.py.
+"""
 
 import os
+import signal
 import subprocess
 import sys
 import time
-import uuid
 
 import pytest
 
-from monkeys.sandbox import Limits, run_tests, sandbox_unavailable
+from monkeys.tasks.codecontests import sandbox
+from monkeys.tasks.codecontests.sandbox import Limits, run_tests, sandbox_unavailable
 
 pytestmark = pytest.mark.skipif(bool(sandbox_unavailable()), reason=f"no sandbox here: {sandbox_unavailable()}")
 
 LIMITS = Limits(cpu_s=1, memory_mb=256, output_mb=16, processes=32)
 ECHO_DOUBLE = "print(2 * int(input()))"
+CGROUPS = sandbox._cgroups_unavailable() is None
+needs_cgroups = pytest.mark.skipif(not CGROUPS, reason=f"memory over all processes needs cgroups: {sandbox._cgroups_unavailable()}")
 
 
 def run(program, inputs=("21\n",), expected=("42",), limits=LIMITS):
     return run_tests(program, list(inputs), lambda i, out: out.split() == expected[i].split(), limits)
 
 
-def processes():
-    ps = subprocess.run(["ps", "-ww", "-eo", "pid=,ppid=,args="], capture_output=True, text=True).stdout
-    return [(int(pid), int(ppid), args) for pid, ppid, args in (line.split(None, 2) for line in ps.splitlines())]
+def probe(body, limits=LIMITS):
+    """Run an attack that prints "safe" when it failed."""
+    return run_tests(body, ["\n"], lambda i, out: out.split() == ["safe"], limits)
 
 
 def sandbox_processes():
-    """Processes running inside a sandbox: children of a sandbox's first process (the child of
-    `unshare`), which also inherits orphans. The sandboxes themselves wait for the next program."""
-    table = processes()
-    launchers = {pid for pid, _, args in table if args.startswith("unshare") and "sandbox_init.py" in args}
-    inits = {pid for pid, ppid, _ in table if ppid in launchers}
-    return [args for _, ppid, args in table if ppid in inits]
+    """Processes inside any sandbox other than the sandboxes' own first processes (which wait for
+    the next program): descendants of each server."""
+    servers = {s.server_pid() for s in sandbox.SANDBOXES.open_workers()} - {None}
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as f:
+                    ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(name))
+    found, todo = [], [c for s in servers for c in children.get(s, [])]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
 
 
-@pytest.fixture
-def marker(tmp_path):
-    """A file a hostile program will try to create, in places it must not write."""
-    name = f"escaped-{uuid.uuid4().hex}"
-    paths = [tmp_path / name, os.path.join("/tmp", name), os.path.join(os.path.expanduser("~"), name)]
-    yield name, paths
-    for path in paths:
-        assert not os.path.exists(path), f"a sandboxed program wrote {path}"
+def judge_is_fine():
+    assert sandbox_processes() == []
+    start = time.monotonic()
+    assert run(ECHO_DOUBLE).reason == "passed"
+    assert time.monotonic() - start < 2.0, "the judge slowed down"
 
 
+LIBC = "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nlibc.syscall.restype = ctypes.c_long\n"
+
+# name: (program, expected verdict)
 HOSTILE = {
+    # --- limits
     "infinite loop": ("while True: pass", "time limit"),
     "busy reading stdin forever": ("import sys\nwhile True: sys.stdin.read()", "time limit"),
-    "sleeping forever": ("import time\ntime.sleep(10**6)", "time limit"),
     "fork bomb": ("import os\nwhile True:\n    try: os.fork()\n    except OSError: pass", "time limit"),
     "memory hog": ("x = []\nwhile True: x.append(bytearray(10**6))", "memory limit"),
     "one huge allocation": ("x = bytearray(10**10)", "memory limit"),
     "1 GB of output": ("import sys\nfor _ in range(16384): sys.stdout.write('x' * 65536)", "output limit"),
+    "endless output ignoring broken pipes": (
+        "import sys, os\nwhile True:\n    try: os.write(1, b'x' * 65536)\n    except OSError: pass", "output limit"),
+    "output just over the limit": ("import sys\nsys.stdout.write('4' * (16 << 20) + '2')", "output limit"),
+    "cpu in an unwaited child while the parent sleeps": (
+        "import os, time\nif os.fork() == 0:\n    t = time.process_time()\n    while time.process_time() - t < 0.9: pass\n"
+        "    os._exit(0)\nt = time.process_time()\nwhile time.process_time() - t < 0.8: pass\ntime.sleep(1.5)\nprint(42)",
+        "time limit"),
+    "cpu in parallel workers": (
+        "import os, time\npids = []\nfor _ in range(3):\n    pid = os.fork()\n    if pid == 0:\n"
+        "        t = time.process_time()\n        while time.process_time() - t < 0.6: pass\n        os._exit(0)\n"
+        "    pids.append(pid)\nfor pid in pids: os.waitpid(pid, 0)\nprint(42)", "time limit"),
+    "cpu in a double-forked daemon, parent waits by sleeping": (
+        "import os, time\nif os.fork() == 0:\n    if os.fork() == 0:\n        while True: pass\n    os._exit(0)\n"
+        "time.sleep(2.5)\nprint(42)", "time limit"),
+    "cpu in threads": (
+        "import threading, time\ndef burn():\n    t = time.thread_time()\n    while time.thread_time() - t < 0.6: pass\n"
+        "ts = [threading.Thread(target=burn) for _ in range(2)]\nfor t in ts: t.start()\nfor t in ts: t.join()\nprint(42)",
+        "time limit"),
+    "cpu in a multiprocessing pool": (
+        "import multiprocessing, time\ndef burn(_):\n    t = time.process_time()\n    while time.process_time() - t < 0.6: pass\n"
+        "if __name__ == '__main__':\n    with multiprocessing.get_context('fork').Pool(2) as p: p.map(burn, range(2))\n    print(42)",
+        "time limit"),
+    "fill /tmp with fallocate": (
+        "import os\nfd = os.open('big', os.O_CREAT | os.O_WRONLY)\ntry:\n    os.posix_fallocate(fd, 0, 10 << 30)\n"
+        "    print('filled')\nexcept OSError:\n    print('safe')", "passed"),
+    "fill /tmp with writes": (
+        "import os, signal\nsignal.signal(signal.SIGXFSZ, signal.SIG_IGN)\nn = 0\ntry:\n"
+        "    for i in range(1000):\n        with open(f'f{i}', 'wb') as f: f.write(b'x' * (4 << 20))\n        n += 1\n"
+        "except OSError:\n    pass\nprint('safe' if n < 100 else n)", "passed"),
+    "exhaust inodes": (
+        "import os\nn = 0\ntry:\n    while n < 10**6:\n        open(str(n), 'w').close()\n        n += 1\nexcept OSError:\n    pass\n"
+        "print('safe' if n < 10**6 else n)", "passed"),
+    # --- the judge itself
+    "stdout replaced by a FIFO": (
+        "import os\nos.mkfifo('fifo')\nfd = os.open('fifo', os.O_RDWR)\nos.dup2(fd, 1)\nprint(42)", "wrong answer"),
+    "stdout symlinked to /dev/zero": (
+        "import os\nos.symlink('/dev/zero', 'stdout')\nos.dup2(os.open('stdout', os.O_RDWR), 1)\nprint(42)", "wrong answer"),
+    "stdout replaced by a directory": (
+        "import os\nos.close(1)\nos.open('/tmp', os.O_RDONLY)\nprint(42)", "runtime error"),
+    "stdout closed before printing": ("import os\nos.close(1)\nprint(42)", "runtime error"),
+    "renaming its work directory": (
+        "import os\ntry:\n    os.rename('/tmp', '/tmp2')\nexcept OSError:\n    pass\nprint(42)", "passed"),
+    "a 3000-deep directory tree": (
+        "import os\nfor _ in range(3000):\n    os.mkdir('d')\n    os.chdir('d')\nprint(42)", "passed"),
+    "a 100000-deep symlink chain": (
+        "import os\nfor i in range(2000):\n    os.symlink(f'l{i+1}', f'l{i}')\nprint(42)", "passed"),
+    "stderr pointed at a host file": (
+        "import os\nfor path in ('/etc/shadow', '/proc/1/environ', '/root/.bash_history'):\n    try:\n"
+        "        os.dup2(os.open(path, os.O_RDONLY), 2)\n    except OSError:\n        pass\nprint(42)", "passed"),
+    "a huge stderr with a correct stdout": (
+        "import os\nprint(42, flush=True)\nfor _ in range(2000): os.write(2, b'e' * 65536)", "passed"),
+    "SIGINT to the sandbox's PID 1": ("import os, signal\nos.kill(1, signal.SIGINT)\nprint(42)", "passed"),
+    "every signal to PID 1": (
+        "import os, signal\nfor s in signal.valid_signals():\n    try: os.kill(1, s)\n    except OSError: pass\nprint(42)",
+        "passed"),
+    "killing its parent and PID 1": (
+        "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos.kill(1, signal.SIGKILL)\nprint(42)", "passed"),
+    "kill(-1) then itself": ("import os, signal\nos.kill(-1, signal.SIGKILL)\nos.kill(0, signal.SIGKILL)", "runtime error"),
+    "SIGSTOP to itself": ("import os, signal\nos.kill(os.getpid(), signal.SIGSTOP)\nprint(42)", "time limit"),
+    "a daemon left behind": (
+        "import os, time\nif os.fork() == 0:\n    os.setsid()\n    while True: time.sleep(1)\nprint(42)", "passed"),
+    # --- ordinary failures
+    "sleeping forever": ("import time\ntime.sleep(10**6)", "time limit"),
     "network socket": ("import socket\nsocket.create_connection(('1.1.1.1', 80), timeout=3)\nprint(42)", "runtime error"),
     "sys.exit(0) before printing": ("import sys\nsys.exit(0)\nprint(42)", "wrong answer"),
+    "sys.exit with a message": ("import sys\nprint(42)\nsys.exit('bye')", "runtime error"),
+    "os._exit with unflushed output": ("import os\nprint(42)\nos._exit(0)", "wrong answer"),
     "recursion bomb": ("def f(n): return f(n + 1)\nf(0)", "runtime error"),
     "syntax error": ("print(42", "runtime error"),
+    "segfault": ("import ctypes\nctypes.string_at(0)", "runtime error"),
+    # --- correct programs in unusual styles
+    "main in a big-stack thread": (
+        "import sys, threading\nsys.setrecursionlimit(10**6)\nthreading.stack_size(1 << 26)\n"
+        "def f(n): return 0 if n == 0 else 1 + f(n - 1)\ndef main(): print(f(20000) * 0 + 2 * int(input()))\n"
+        "threading.Thread(target=main).start()", "passed"),
+    "output from atexit": ("import atexit\natexit.register(lambda: print(42))", "passed"),
+    "reading stdin through /dev/stdin": ("print(2 * int(open('/dev/stdin').read()))", "passed"),
+    "reading stdin as bytes": ("import sys\nprint(2 * int(sys.stdin.buffer.read()))", "passed"),
+    "a subprocess": (
+        "import subprocess, sys\nprint(subprocess.run([sys.executable, '-c', 'print(42)'], capture_output=True, text=True).stdout)",
+        "passed"),
+    "temporary files": (
+        "import tempfile\nwith tempfile.TemporaryFile() as f:\n    f.write(b'42')\n    f.seek(0)\n    print(f.read().decode())",
+        "passed"),
+    "a pickled __main__ class through multiprocessing": (
+        "import multiprocessing\ndef double(x): return 2 * x\nif __name__ == '__main__':\n"
+        "    with multiprocessing.get_context('fork').Pool(2) as p: print(p.map(double, [int(input())])[0])", "passed"),
+    # --- escapes and channels (print "safe" when blocked)
+    "keyctl on the session keyring": (
+        LIBC + "r = libc.syscall(248, b'user', b'monkeys', b'x', 1, -3)\nprint('safe' if r < 0 else r)", "passed"),
+    "keyctl on the user keyring": (
+        LIBC + "r = libc.syscall(248, b'user', b'monkeys', b'x', 1, -4)\nprint('safe' if r < 0 else r)", "passed"),
+    "keyctl read of the inherited keyrings": (
+        LIBC + "buf = ctypes.create_string_buffer(4096)\n"
+        "ok = [libc.syscall(250, 11, k, buf, 4096) for k in (-3, -4, -5)]\nprint('safe' if max(ok) < 0 else ok)", "passed"),
+    "a new user namespace": (LIBC + "print('safe' if libc.unshare(0x10000000) else 'unshared')", "passed"),
+    "a new mount namespace": (LIBC + "print('safe' if libc.unshare(0x20000) else 'unshared')", "passed"),
+    "clone with namespace flags": (
+        LIBC + "r = libc.syscall(56, 0x10000000 | 17, 0, 0, 0, 0)\nif r == 0: libc.syscall(60, 0)\nprint('safe' if r < 0 else r)",
+        "passed"),
+    "mounting a tmpfs": (LIBC + "print('safe' if libc.mount(b'x', b'/tmp', b'tmpfs', 0, None) else 'mounted')", "passed"),
+    "mounting sysfs": (LIBC + "print('safe' if libc.mount(b'x', b'/tmp', b'sysfs', 0, None) else 'mounted')", "passed"),
+    "remounting / writable": (
+        LIBC + "print('safe' if libc.mount(None, b'/', None, 32 | 4096, None) else 'remounted')", "passed"),
+    "chroot": (LIBC + "print('safe' if libc.chroot(b'/tmp') else 'chrooted')", "passed"),
+    "ptrace PID 1": (LIBC + "print('safe' if libc.ptrace(16, 1, 0, 0) else 'attached')", "passed"),
+    "process_vm_readv on PID 1": (LIBC + "print('safe' if libc.syscall(310, 1, 0, 0, 0, 0, 0) < 0 else 'read')", "passed"),
+    "prlimit on PID 1": (
+        "import resource\ntry:\n    resource.prlimit(1, resource.RLIMIT_NOFILE, (3, 3))\n    print('lowered')\n"
+        "except OSError:\n    print('safe')", "passed"),
+    "renicing every process of its uid": (
+        "import os\ntry:\n    os.setpriority(os.PRIO_USER, 0, 19)\n    print('reniced')\nexcept OSError:\n    print('safe')",
+        "passed"),
+    "pinning PID 1 to one CPU": (
+        "import os\ntry:\n    os.sched_setaffinity(1, {0})\n    print('pinned')\nexcept OSError:\n    print('safe')", "passed"),
+    "setuid(0)": ("import os\ntry:\n    os.setuid(0)\n    print('root')\nexcept OSError:\n    print('safe')", "passed"),
+    "capabilities": ("print('safe' if open('/proc/self/status').read().split('CapEff:')[1].split()[0] == '0' * 16 else 'caps')",
+                     "passed"),
+    "bpf": (LIBC + "print('safe' if libc.syscall(321, 0, 0, 0) < 0 else 'bpf')", "passed"),
+    "io_uring": (LIBC + "p = ctypes.create_string_buffer(120)\nprint('safe' if libc.syscall(425, 8, p) < 0 else 'ring')", "passed"),
+    "userfaultfd": (LIBC + "print('safe' if libc.syscall(323, 0) < 0 else 'uffd')", "passed"),
+    "perf_event_open": (LIBC + "a = ctypes.create_string_buffer(128)\nprint('safe' if libc.syscall(298, a, 0, -1, -1, 0) < 0 else 'perf')",
+                        "passed"),
+    "kernel log through syslog(2)": (LIBC + "b = ctypes.create_string_buffer(4096)\nprint('safe' if libc.syscall(103, 3, b, 4096) <= 0 else 'log')",
+                                     "passed"),
+    "vsock to the VM's host": (
+        "import socket\ntry:\n    socket.socket(40, socket.SOCK_STREAM).connect((2, 22))\n    print('connected')\n"
+        "except OSError:\n    print('safe')", "passed"),
+    "netlink": ("import socket\ntry:\n    socket.socket(16, socket.SOCK_RAW, 0)\n    print('netlink')\nexcept OSError:\n    print('safe')",
+                "passed"),
+    "host devices": (
+        "import os\nopened = []\nfor d in ('kmsg', 'kvm', 'fuse', 'loop-control', 'loop0', 'mem', 'vda', 'sda', 'tty', 'ptmx', 'console', 'net/tun'):\n"
+        "    try:\n        os.close(os.open('/dev/' + d, os.O_RDWR))\n        opened.append(d)\n    except OSError:\n        pass\n"
+        "print(opened or 'safe')", "passed"),
+    "unix sockets of the host": (
+        "import os, socket\nfound = []\nfor top in ('/run', '/var/run', '/tmp', '/dev', '/root', '/home', '/var/lib', '/work'):\n"
+        "    for root, dirs, files in os.walk(top):\n        for name in files:\n            p = os.path.join(root, name)\n"
+        "            s = socket.socket(socket.AF_UNIX)\n            try:\n                s.connect(p)\n                found.append(p)\n"
+        "            except OSError:\n                pass\n"
+        "for name in ('/tmp/.X11-unix/X0', '/run/docker.sock', '/var/run/docker.sock', '/run/systemd/private', '/run/dbus/system_bus_socket'):\n"
+        "    s = socket.socket(socket.AF_UNIX)\n    try:\n        s.connect(name)\n        found.append(name)\n    except OSError:\n        pass\n"
+        "print(found or 'safe')", "passed"),
+    "writing outside /tmp": (
+        "bad = []\nfor p in ('/x', '/root/x', '/dev/x', '/.sandbox/x', '/proc/sys/kernel/hostname', '/etc/ld.so.cache', '/proc/sysrq-trigger'):\n"
+        "    try:\n        open(p, 'w').write('x')\n        bad.append(p)\n    except OSError:\n        pass\nprint(bad or 'safe')", "passed"),
+    "changing the hostname": (
+        "import socket, ctypes\nlibc = ctypes.CDLL(None)\nprint('safe' if libc.sethostname(b'pwned', 5) else 'renamed')", "passed"),
+    "the judge's environment": (
+        "import os\nleaks = dict(os.environ)\nfor pid in os.listdir('/proc'):\n    try:\n"
+        "        leaks[pid] = open(f'/proc/{pid}/environ').read()\n    except OSError:\n        pass\n"
+        "leaks = {k: v for k, v in leaks.items() if v}\nprint(leaks or 'safe')", "passed"),
+    "the server's open files": (
+        "import os\ntry:\n    print(os.listdir('/proc/1/fd'))\nexcept OSError:\n    print('safe')", "passed"),
+    "the server's memory": (
+        "try:\n    open('/proc/1/mem', 'rb').read(1)\n    print('read')\nexcept OSError:\n    print('safe')", "passed"),
+    "the host's filesystem": (
+        "import os\nseen = set(os.listdir('/'))\nprint('safe' if seen <= {'tmp', 'proc', 'dev', 'etc', 'lib', 'lib64', 'usr', 'root', 'opt', 'home', '.sandbox'}"
+        " and not os.path.exists('/etc/passwd') and not os.path.exists('/sys/fs') and not os.path.exists('/work') else sorted(seen))",
+        "passed"),
 }
 
 
 @pytest.mark.parametrize("name", HOSTILE)
 def test_hostile_program_gets_its_verdict_and_leaves_nothing(name):
     program, verdict = HOSTILE[name]
+    slow = verdict == "time limit" or "sleep" in program
     start = time.monotonic()
-    result = run(program)
+    result = probe(program) if "'safe'" in program else run(program)
     assert result.reason == verdict, result
-    assert time.monotonic() - start < LIMITS.wall_s + 8
-    assert sandbox_processes() == []
-    assert run(ECHO_DOUBLE).reason == "passed"  # the judge carries on
+    assert time.monotonic() - start < LIMITS.wall_cap_s + 5
+    if not slow:
+        assert time.monotonic() - start < 10
+    judge_is_fine()
 
 
-def test_writing_outside_the_temporary_directory_fails(marker):
-    name, paths = marker
-    for path in paths:
-        result = run(f"open({str(path)!r}, 'w').write('x')\nprint(42)")
-        assert result.reason == "runtime error" and "Read-only file system" in result.detail
-    # writing inside its own directory is allowed
-    assert run("open('inside', 'w').write('ok')\nprint(open('inside').read() and 42)").reason == "passed"
+@needs_cgroups
+@pytest.mark.parametrize("program", [
+    # memory in forked children, each under the per-process limit
+    "import os, time\npids = []\nfor _ in range(3):\n    pid = os.fork()\n    if pid == 0:\n"
+    "        x = bytearray(150 << 20)\n        for i in range(0, len(x), 4096): x[i] = 1\n        time.sleep(1)\n        os._exit(0)\n"
+    "    pids.append(pid)\nfor pid in pids: os.waitpid(pid, 0)\nprint(42)",
+    # memory in memfds, never mapped
+    "import os\nfds = []\nfor _ in range(30):\n    fd = os.memfd_create('x')\n    os.write(fd, b'x' * (50 << 20))\n    fds.append(fd)\nprint(42)",
+])
+def test_memory_over_all_processes_and_memfds_is_limited(program):
+    assert run(program).reason == "memory limit"
+    judge_is_fine()
 
 
-def test_the_program_cannot_regain_privileges():
-    # root inside the user namespace could remount the filesystem writable, were it not stripped
-    # of every capability before the program starts
-    remount = (
-        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
-        "for target in (b'/', b'/tmp'):\n"
-        "    assert libc.mount(None, target, None, 32 | 4096, None) != 0, 'remount allowed'\n"
-        "print(open('/proc/self/status').read().split('CapEff:')[1].split()[0])"
+def test_output_exactly_at_the_limit_passes():
+    limits = Limits(cpu_s=2, output_mb=1)
+    exact = f"import sys\nsys.stdout.write('7' * ((1 << 20) - 1) + '\\n')"
+    assert run_tests(exact, ["\n"], lambda i, out: len(out) == 1 << 20, limits).reason == "passed"
+    over = f"import sys\nsys.stdout.write('7' * (1 << 20) + '\\n')"
+    assert run_tests(over, ["\n"], lambda i, out: True, limits).reason == "output limit"
+
+
+def test_stderr_is_bounded_and_reported():
+    result = run("raise ValueError('boom')")
+    assert result.reason == "runtime error" and "ValueError: boom" in result.detail
+    result = run("import sys\nsys.stderr.write('x' * 10**7)\nraise ValueError('end')")
+    assert result.reason == "runtime error" and result.detail.endswith("ValueError: end\n") and len(result.detail) <= 400
+
+
+def test_channels_between_consecutive_programs_are_closed():
+    # Each writer leaves what it can (a file, System V IPC, a POSIX queue, a daemon, a key) and the
+    # next program, on the same sandbox, looks for it.
+    writer = (
+        LIBC + "import os, sys\nopen('/tmp/left', 'w').write('x')\n"
+        "shm = libc.shmget(4242, 4096, 0o1666)\nmq = libc.syscall(240, b'/left', 0o100 | 2, 0o666, None)\n"
+        "libc.syscall(248, b'user', b'left', b'x', 1, -4)\n"
+        "if os.fork() == 0:\n    os.setsid()\n    import time\n    time.sleep(30)\nprint(42)"
     )
-    result = run_tests(remount, ["\n"], lambda i, out: out.strip() == "0000000000000000", LIMITS)
-    assert result.reason == "passed", result
-
-
-def test_killing_its_parent_does_not_kill_the_judge():
-    program = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos.kill(1, signal.SIGKILL)\nprint(42)"
-    assert run(program).reason == "passed"
-    assert run("import os, signal\nos.kill(-1, signal.SIGKILL)\nos.kill(0, signal.SIGKILL)").reason == "runtime error"
+    reader = (
+        LIBC + "import os\nleft = []\nif os.path.exists('/tmp/left'): left.append('file')\n"
+        "if libc.shmget(4242, 0, 0) >= 0: left.append('shm')\nif libc.syscall(240, b'/left', 0, 0, None) >= 0: left.append('mq')\n"
+        "if len([p for p in os.listdir('/proc') if p.isdigit()]) > 2: left.append('process')\n"
+        "if libc.syscall(250, 10, b'user', b'left', 0) >= 0: left.append('key')\nprint(left or 'safe')"
+    )
+    for _ in range(3):
+        assert run(writer).reason == "passed"
+        assert probe(reader).reason == "passed"
 
 
 def test_the_number_of_processes_is_capped():
-    # RLIMIT_NPROC for ordinary users; root ignores it, so the namespace's own pid_max (300 + limit)
     program = (
         "import os, time\nn = 0\ntry:\n    while True:\n        if os.fork() == 0:\n"
         "            time.sleep(30)\n            os._exit(0)\n        n += 1\nexcept OSError:\n    print(n)"
     )
     seen = []
     result = run_tests(program, ["\n"], lambda i, out: seen.append(int(out)) or True, LIMITS)
-    assert result.reason == "passed" and seen[0] < 300 + LIMITS.processes
-    assert sandbox_processes() == []
+    assert result.reason == "passed" and seen[0] < LIMITS.processes
+    judge_is_fine()
     assert run(program.replace("print(n)", "print(42)")).reason == "passed"  # and the next program can fork
-
-
-def test_a_daemon_left_behind_is_killed():
-    program = (
-        "import os, time\nif os.fork() == 0:\n    os.setsid()\n    open('daemon', 'w').write(str(os.getpid()))\n"
-        "    while True: time.sleep(1)\nprint(42)"
-    )
-    assert run(program).reason == "passed"
-    assert sandbox_processes() == []
 
 
 def test_cpu_time_decides_not_the_wall_clock():
     # 1.5 s asleep: passes a 1 s CPU limit although the wall time exceeds it.
-    program = "import time\ntime.sleep(1.5)\nprint(42)"
-    result = run(program)
+    result = run("import time\ntime.sleep(1.5)\nprint(42)")
     assert result.reason == "passed" and result.cpu_s < 0.5
 
 
@@ -134,28 +322,31 @@ def test_stops_at_the_first_failing_test():
     assert run(ECHO_DOUBLE, inputs=["1\n", "2\n"], expected=["2", "4"]).tests_run == 2
 
 
-def test_exit_status_and_stderr_are_reported():
-    result = run("import sys\nprint(42)\nsys.exit(3)")
-    assert result.reason == "runtime error"
-    result = run("raise ValueError('boom')")
-    assert result.reason == "runtime error" and "ValueError: boom" in result.detail
+def test_exit_status_is_reported():
+    assert run("import sys\nprint(42)\nsys.exit(3)").reason == "runtime error"
 
 
-def test_verdicts_repeat_across_runs():
-    programs = [ECHO_DOUBLE, "print(41)", "while True: pass", "x = bytearray(10**10)"]
-    first = [run(p).reason for p in programs]
-    assert first == [run(p).reason for p in programs] == ["passed", "wrong answer", "time limit", "memory limit"]
+def test_a_broken_sandbox_is_replaced():
+    worker = sandbox.SANDBOXES.get()
+    os.kill(worker.process.pid, signal.SIGKILL)  # as if the machine killed it
+    assert run(ECHO_DOUBLE).reason == "passed"
+    assert sandbox.SANDBOXES.get() is not worker
 
 
 def test_nothing_is_left_when_the_judge_exits():
     script = (
-        "from monkeys import sandbox\n"
+        "from monkeys.tasks.codecontests import sandbox\n"
         "for p in ['while True: pass', 'import os\\nif os.fork() == 0:\\n    while True: pass\\nprint(1)']:\n"
         "    print(sandbox.run_tests(p, ['\\n'], lambda i, out: True, sandbox.Limits(cpu_s=0.5)).reason)\n"
-        "print(*[s.root for s in sandbox._open])\n"
+        "import os\nprint(os.getpid(), *[s.process.pid for s in sandbox.SANDBOXES.open_workers()])\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    *reasons, roots = done.stdout.splitlines()
-    assert reasons == ["time limit", "passed"] and roots.startswith("/")
-    assert not [args for _, _, args in processes() if any(root in args for root in roots.split())]
-    assert not any(os.path.exists(root) for root in roots.split())
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120)
+    *reasons, pids = done.stdout.splitlines()
+    judge, *pids = pids.split()
+    assert reasons == ["time limit", "passed"] and pids
+    for pid in pids:
+        assert not os.path.exists(f"/proc/{pid}"), "a sandbox outlived its judge"
+    if CGROUPS:
+        leftovers = [p for c in ("memory", "pids") for p in sandbox._Cgroups.ROOT.joinpath(c).rglob("monkeys-sandbox-*")
+                     if p.name.split("-")[2] == judge]
+        assert leftovers == []

@@ -39,13 +39,25 @@ def token_usage(samples: pd.DataFrame) -> pd.DataFrame:
 
 def flops_at(usage: pd.DataFrame, ks, model: dict) -> np.ndarray:
     """Total FLOPs to draw k samples for every problem, each prompt prefilled once (prefix sharing)."""
+    prefill, per_sample = _flops_parts(usage, model)
+    return prefill + np.asarray(ks, dtype=float) * per_sample.sum()
+
+
+def flops_drawn(usage: pd.DataFrame, model: dict) -> float:
+    """FLOPs of the samples actually drawn (each problem its own number: adaptive allocation)."""
+    prefill, per_sample = _flops_parts(usage, model)
+    return float(prefill + (usage["num_samples"].to_numpy() * per_sample).sum())
+
+
+def _flops_parts(usage: pd.DataFrame, model: dict) -> tuple[float, np.ndarray]:
+    """FLOPs of prefilling every prompt once, and of one sample of each problem (in expectation)."""
     parameters, layers, d_model = model_shape(model)
     prompt = usage["num_prompt_tokens"].to_numpy(dtype=float)
     prefill = flops_over_positions(prompt, 1, parameters, layers, d_model).sum()
     g, g2 = usage["mean_output_tokens"].to_numpy(), usage["mean_squared_output_tokens"].to_numpy()
     # E over samples of flops_over_positions(G, P + 1): linear in E[G] and E[G^2].
     per_sample = 2.0 * parameters * g + 4.0 * layers * d_model * (g * (prompt + 1) + (g2 - g) / 2)
-    return prefill + np.asarray(ks, dtype=float) * per_sample.sum()
+    return prefill, per_sample
 
 
 def dollars_at(usage: pd.DataFrame, ks, price: dict) -> np.ndarray:

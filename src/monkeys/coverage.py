@@ -302,3 +302,21 @@ def read_counts(path) -> pd.DataFrame:
                          f"{' and a stopped problem to hold >= stop_after_correct correct in whole chunks' if adaptive else ''}; "
                          f"bad rows: {counts.problem_id[bad].tolist()[:5]}")
     return counts
+
+
+def aggregate(spec: dict, verdicts: list[pd.DataFrame] | None = None, counts_csv: str | None = None):
+    """The `aggregate` rule: per-problem counts (from verdict chunks, or an imported CSV) and the
+    coverage curve with its bootstrap band. Returns (counts, curve)."""
+    if counts_csv is not None:
+        counts = read_counts(counts_csv)
+    else:
+        design = spec.get("allocation")
+        counts = count_correct(
+            pd.concat(verdicts).astype({"correct": bool}),
+            **({"chunk_size": design["chunk_size"], "stop_after_correct": design["stop_after_correct"],
+                "max_samples": design["n_samples"]} if design else {}),
+        )
+    bootstrap = spec["bootstrap"]
+    curve = coverage_curve(counts, n_bootstrap=bootstrap["resamples"], confidence=bootstrap["confidence"],
+                           seed=bootstrap["seed"])
+    return counts, curve

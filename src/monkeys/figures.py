@@ -27,8 +27,10 @@ class FigureKind:
     inputs: dict[str, tuple[str, str]]
     # the fields each experiment's model must have, given the figure (FLOPs need the shape, dollars a price)
     model_fields: Callable[[dict], tuple[str, ...]]
-    # draw(data: {input name: {label: loaded}}, models: {label: model config}, figure, outputs)
+    # draw(data: {input name: {label: loaded}}, experiments: {label: {model, n_samples}}, figure, outputs)
     draw: Callable
+    # True where the analysis needs every problem's full n samples (not adaptive allocation)
+    fixed_n_only: bool = False
 
 
 FIGURE_KINDS: dict[str, FigureKind] = {}
@@ -39,11 +41,12 @@ SHAPE = ("parameters", "layers", "d_model")
 BUDGET_FIELDS = {"flops": SHAPE, "dollars": ("price",)}
 
 
-def figure(name: str, inputs: dict[str, tuple[str, str]], model_fields: Callable[[dict], tuple[str, ...]] = lambda f: ()):
+def figure(name: str, inputs: dict[str, tuple[str, str]], model_fields: Callable[[dict], tuple[str, ...]] = lambda f: (),
+           fixed_n_only: bool = False):
     """Register a drawing function as figure kind `name`."""
 
     def add(draw: Callable) -> Callable:
-        FIGURE_KINDS[name] = FigureKind(name, inputs, model_fields, draw)
+        FIGURE_KINDS[name] = FigureKind(name, inputs, model_fields, draw, fixed_n_only)
         return draw
 
     return add
@@ -64,31 +67,48 @@ def read_inputs(inputs: dict[str, list[str]], labels: list[str]) -> dict[str, di
     }
 
 
-def plot(kind: str, inputs: dict[str, list[str]], labels: list[str], models: list[dict], figure: dict,
+def plot(kind: str, inputs: dict[str, list[str]], labels: list[str], experiments: list[dict], figure: dict,
          outputs: list[str]) -> None:
-    """The `plot` rule: read a figure's inputs and draw it with its kind's function."""
-    figure_kind(kind).draw(read_inputs(inputs, labels), dict(zip(labels, models)), figure, outputs)
+    """The `plot` rule: read a figure's inputs and draw it with its kind's function.
+    `experiments`: per experiment, its model's config and its n_samples (None when imported)."""
+    figure_kind(kind).draw(read_inputs(inputs, labels), dict(zip(labels, experiments)), figure, outputs)
 
 
-def cost_axes(budget: str, tokens: dict, models: dict) -> dict:
+def cost_axes(budget: str, tokens: dict, experiments: dict) -> dict:
     """label -> (k -> total FLOPs or dollars of k samples for every problem)."""
     from monkeys.cost import dollars_at, flops_at
 
-    if budget == "flops":
-        return {label: (lambda ks, u=usage, m=models[label]: flops_at(u, ks, m)) for label, usage in tokens.items()}
-    return {label: (lambda ks, u=usage, m=models[label]: dollars_at(u, ks, m["price"])) for label, usage in tokens.items()}
+    def axis(usage, model):
+        return (lambda ks: flops_at(usage, ks, model)) if budget == "flops" else (lambda ks: dollars_at(usage, ks, model["price"]))
+
+    return {label: axis(usage, experiments[label]["model"]) for label, usage in tokens.items()}
 
 
-def frontier(inputs: dict[str, list[str]], labels: list[str], models: list[dict], figure: dict):
+def frontier(inputs: dict[str, list[str]], labels: list[str], experiments: list[dict], figure: dict):
     """The `frontier` rule: (table, crossings) of a frontier figure's experiments."""
     from monkeys.frontier import compute_frontier
 
     data = read_inputs(inputs, labels)
-    return compute_frontier(data["coverage"], cost_axes(figure["budget"], data["tokens"], dict(zip(labels, models))))
+    return compute_frontier(data["coverage"], cost_axes(figure["budget"], data["tokens"], dict(zip(labels, experiments))))
+
+
+def with_spending(curves: dict, tokens: dict, experiments: dict) -> dict:
+    """Curves relabelled, for adaptive experiments, with the share of a fixed-n run's FLOPs drawn."""
+    from monkeys.cost import flops_at, flops_drawn
+
+    labelled = {}
+    for label, curve in curves.items():
+        usage, n = tokens[label], experiments[label]["n_samples"]
+        if n and (usage["num_samples"] < n).any():
+            model = experiments[label]["model"]
+            share = flops_drawn(usage, model) / flops_at(usage, [n], model)[0]
+            label = f"{label} (adaptive: {share:.0%} of a fixed-n run's FLOPs)"
+        labelled[label] = curve
+    return labelled
 
 
 @figure("coverage", {"coverage": ("coverage", "main"), "fits": ("fits", "main")})
-def coverage(data, models, figure, outputs):
+def coverage(data, experiments, figure, outputs):
     """Coverage against k, with the fitted law."""
     from monkeys import plotting
 
@@ -99,40 +119,45 @@ COST_INPUTS = {"coverage": ("coverage", "main"), "tokens": ("tokens", "main")}
 
 
 @figure("flops", COST_INPUTS, lambda f: BUDGET_FIELDS["flops"])
-def flops(data, models, figure, outputs):
+def flops(data, experiments, figure, outputs):
     """Coverage against the inference FLOPs of k samples per problem."""
     from monkeys import plotting
 
-    plotting.plot_coverage(data["coverage"], figure, outputs, x=cost_axes("flops", data["tokens"], models))
+    axes = cost_axes("flops", data["tokens"], experiments)
+    curves = with_spending(data["coverage"], data["tokens"], experiments)
+    plotting.plot_coverage(curves, figure, outputs, x=dict(zip(curves, axes.values())))
 
 
 @figure("cost", COST_INPUTS, lambda f: BUDGET_FIELDS["dollars"])
-def cost(data, models, figure, outputs):
+def cost(data, experiments, figure, outputs):
     """Coverage against the API dollars of k samples per problem."""
     from monkeys import plotting
 
-    plotting.plot_coverage(data["coverage"], figure, outputs, x=cost_axes("dollars", data["tokens"], models))
+    plotting.plot_coverage(data["coverage"], figure, outputs, x=cost_axes("dollars", data["tokens"], experiments))
 
 
 @figure("frontier", COST_INPUTS, lambda f: BUDGET_FIELDS[f["budget"]])
-def frontier_figure(data, models, figure, outputs):
+def frontier_figure(data, experiments, figure, outputs):
     """The compute-optimal frontier: the best experiment and k at each FLOPs or dollar budget."""
     from monkeys.frontier import compute_frontier, plot_frontier
 
-    table, crossings = compute_frontier(data["coverage"], cost_axes(figure["budget"], data["tokens"], models))
+    table, crossings = compute_frontier(data["coverage"], cost_axes(figure["budget"], data["tokens"], experiments))
     plot_frontier(table, crossings, figure, outputs)
 
 
-@figure("verifiers", {"selection": ("selection", "main")})
-def verifiers(data, models, figure, outputs):
+# Majority vote and best-of-k draw k of each problem's samples, and extrapolation thins them: both
+# need every problem's full set, which adaptive allocation does not draw.
+@figure("verifiers", {"selection": ("selection", "main")}, fixed_n_only=True)
+def verifiers(data, experiments, figure, outputs):
     """Oracle coverage vs majority vote vs best-of-k by score."""
     from monkeys import plotting
 
     plotting.plot_verifiers(data["selection"], figure, outputs)
 
 
-@figure("extrapolation", {"extrapolation": ("extrapolation", "main"), "params": ("extrapolation", "params")})
-def extrapolation(data, models, figure, outputs):
+@figure("extrapolation", {"extrapolation": ("extrapolation", "main"), "params": ("extrapolation", "params")},
+        fixed_n_only=True)
+def extrapolation(data, experiments, figure, outputs):
     """Beta-binomial and power-law predictions from a fraction of the samples, against the curve."""
     from monkeys import plotting
 

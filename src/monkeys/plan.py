@@ -63,13 +63,21 @@ class External:
 
 
 @dataclass(frozen=True)
+class Earlier:
+    """The verdicts of a samples artifact's chunks before this one, when its spec has `field`
+    (adaptive allocation: which problems a chunk samples depends on them)."""
+
+    field: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Artifact:
     name: str
     rule: str  # the rule that writes it; its script is workflow/scripts/<rule>.py
     path: str  # pattern with {key} (and {chunk} when chunked) for the main output
     version: int  # bump when the code that writes it changes what it writes
     chunked: bool = False
-    reads: dict[str, Ref | External] = field(default_factory=dict)
+    reads: dict[str, Ref | External | Earlier] = field(default_factory=dict)
     extra: dict[str, str] = field(default_factory=dict)  # other outputs: name -> suffix replacing the main one's
 
     def file(self, key: str, chunk: int | str | None = None, output: str = "main") -> str:
@@ -88,7 +96,8 @@ ARTIFACTS: dict[str, Artifact] = {
         Artifact("models", "prepare_model", "cache/models/{key}", 1),
         Artifact(
             "samples", "sample", "cache/samples/{key}/chunk{chunk}.parquet", 1, chunked=True,
-            reads={"problems": Ref(("problems",), ("problems",)), "model": Ref(("model", "prepared"), ("models",))},
+            reads={"problems": Ref(("problems",), ("problems",)), "model": Ref(("model", "prepared"), ("models",)),
+                   "earlier": Earlier(("sampling", "allocation"))},
         ),
         Artifact(
             "attempts", "import_attempts", "cache/attempts/{key}/chunk{chunk}.parquet", 1, chunked=True,
@@ -166,7 +175,7 @@ class Experiment:
     """An experiment's artifact keys (artifact name -> hash) and how many chunks it has."""
 
     name: str
-    source: str  # "sampled", "attempts" or "imported"
+    source: str  # "sampled", "adaptive" (sampled with adaptive allocation), "attempts" or "imported"
     keys: dict[str, str]
     n_chunks: int = 0
 
@@ -178,6 +187,7 @@ class Plan:
         self.config = config
         self.gpu = config["resources"]["sample"]["gpu"] > 0 if gpu is None else gpu
         self.specs: dict[str, dict[str, dict]] = {name: {} for name in ARTIFACTS}
+        self.judged_by: dict[str, str] = {}  # samples key -> the verdicts key that judges them
         self.experiments = {name: self._experiment(name, exp) for name, exp in config["experiments"].items()}
         self.figures = config.get("figures", {})
         for name, figure in self.figures.items():
@@ -204,6 +214,9 @@ class Plan:
                 continue
             if isinstance(ref, External):
                 found[name] = value
+                continue
+            if isinstance(ref, Earlier):
+                found[name] = [self.path("verdicts", self.judged_by[key], i) for i in range(int(chunk))]
                 continue
             upstream = self.owner(value, ref.artifact)
             if ref.chunks == "all":
@@ -235,22 +248,27 @@ class Plan:
             raise PlanError(f"experiment {name!r}: unknown task {task_name!r}; known: {sorted(self.config['tasks'])}")
         task = self.config["tasks"][task_name]
         problems = self._add("problems", self._problems_spec(task_name, task))
+        verifier = self._verifier_spec(name, task_name, task, exp)
         if "attempts" in exp:
-            samples, n_chunks, source = self._attempts(name, exp["attempts"], problems), None, "attempts"
+            source, samples = "attempts", self._attempts(name, exp["attempts"], problems)
             n_chunks = exp["attempts"]["n_attempts"] // exp["attempts"]["chunk_size"]
         else:
-            samples, n_chunks, source = self._samples(name, exp, task, problems), None, "sampled"
+            source, samples = "sampled", self._samples(name, exp, task, problems, verifier)
             n_chunks = exp["sampling"]["n_samples"] // exp["sampling"]["chunk_size"]
-        verdicts = self._add("verdicts", {
-            "samples": samples, "problems": problems, "verifier": self._verifier_spec(name, task_name, task, exp),
-        })
-        keys = {"problems": problems, source if source == "attempts" else "samples": samples, "verdicts": verdicts}
-        keys["coverage"] = self._coverage(verdicts=verdicts, n_chunks=n_chunks)
-        if source == "sampled":
+        verdicts = self._add("verdicts", {"samples": samples, "problems": problems, "verifier": verifier})
+        self.judged_by[samples] = verdicts
+        keys = {"problems": problems, "attempts" if source == "attempts" else "samples": samples, "verdicts": verdicts}
+        if allocation := exp.get("sampling", {}).get("allocation"):
+            design = {**allocation, "chunk_size": exp["sampling"]["chunk_size"], "n_samples": exp["sampling"]["n_samples"]}
+            keys["coverage"] = self._coverage(verdicts=verdicts, n_chunks=n_chunks, allocation=design)
+            source = "adaptive"
+        else:
+            keys["coverage"] = self._coverage(verdicts=verdicts, n_chunks=n_chunks)
+        if source != "attempts":
             keys.update(self._sample_analyses(exp, samples, problems, verdicts, n_chunks))
         return Experiment(name, source, self._analyses(keys), n_chunks)
 
-    def _samples(self, name: str, exp: dict, task: dict, problems: str) -> str:
+    def _samples(self, name: str, exp: dict, task: dict, problems: str, verifier: dict) -> str:
         model_name, sampling = exp["model"], exp["sampling"]
         if model_name not in self.config["models"]:
             raise PlanError(f"experiment {name!r}: unknown model {model_name!r}; known: {sorted(self.config['models'])}")
@@ -259,12 +277,15 @@ class Plan:
                 f"experiment {name!r}: n_samples ({sampling['n_samples']}) must be a multiple of "
                 f"chunk_size ({sampling['chunk_size']}) so chunks are re-usable when n_samples grows"
             )
-        return self._add("samples", {
+        spec = {
             "problems": problems,
             "model": self._model_spec(model_name),
             "sampling": {k: v for k, v in sampling.items() if k != "n_samples"},
             "stop": list(task_kind(task["kind"]).stop),
-        })
+        }
+        if "allocation" in sampling:  # which problems a chunk samples depends on the verdicts
+            spec["verifier"] = verifier
+        return self._add("samples", spec)
 
     def _attempts(self, name: str, attempts: dict, problems: str) -> str:
         if not Path(attempts["path"]).is_file():
@@ -344,6 +365,9 @@ class Plan:
             if missing:
                 raise PlanError(f"figure {name!r} ({kind.name}) needs sampled experiments; "
                                 f"{e!r} is {experiment.source} and has no {missing[0][0]}")
+            if kind.fixed_n_only and experiment.source == "adaptive":
+                raise PlanError(f"figure {name!r} ({kind.name}) needs every problem to have all its samples; "
+                                f"{e!r} uses adaptive allocation")
             model = self.config["models"].get(self.config["experiments"][e].get("model"), {})
             if lacking := [f for f in kind.model_fields(figure) if f not in model]:
                 raise PlanError(f"figure {name!r} ({kind.name}): model {self.config['experiments'][e]['model']!r} "

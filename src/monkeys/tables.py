@@ -20,3 +20,26 @@ def fits_table(experiments: list[str], fits: list[str]) -> pd.DataFrame:
     rows = [{"experiment": name, **{column: read_json(path)[column] for column in FIT_COLUMNS}}
             for name, path in zip(experiments, fits)]
     return pd.DataFrame(rows, columns=["experiment", *FIT_COLUMNS])
+
+
+def spending_table(experiments: list[str], tokens: list[str], infos: list[dict]) -> pd.DataFrame:
+    """The `spending_table` rule: samples, generated tokens and FLOPs each sampled experiment drew,
+    beside what drawing all n_samples for every problem (a fixed-n run) costs. They differ only
+    under adaptive allocation; FLOPs need the model's shape (else NaN)."""
+    from monkeys.cost import flops_at, flops_drawn
+
+    rows = []
+    for name, path, info in zip(experiments, tokens, infos):
+        usage, n, model = pd.read_parquet(path), info["n_samples"], info["model"]
+        shaped = all(key in model for key in ("parameters", "layers", "d_model"))
+        row = {
+            "experiment": name,
+            "samples_drawn": int(usage["num_samples"].sum()),
+            "samples_fixed_n": n * len(usage),
+            "output_tokens_drawn": float((usage["num_samples"] * usage["mean_output_tokens"]).sum()),
+            "output_tokens_fixed_n": float(n * usage["mean_output_tokens"].sum()),
+            "flops_drawn": flops_drawn(usage, model) if shaped else float("nan"),
+            "flops_fixed_n": float(flops_at(usage, [n], model)[0]) if shaped else float("nan"),
+        }
+        rows.append(row | {"share_drawn": row["samples_drawn"] / row["samples_fixed_n"]})
+    return pd.DataFrame(rows)

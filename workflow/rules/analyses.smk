@@ -65,3 +65,20 @@ rule extrapolate:
         spec=params_spec("extrapolation"),
     script:
         "../scripts/extrapolate.py"
+
+
+rule spending_table:
+    input:
+        tokens=[plan.path("tokens", e.keys["tokens"]) for e in sampled_experiments()],
+    output:
+        "results/tables/spending.csv",
+    log:
+        "logs/spending_table.log",
+    localrule: True
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        experiments=[e.name for e in sampled_experiments()],
+        infos=[experiment_info(e.name) for e in sampled_experiments()],
+    script:
+        "../scripts/spending_table.py"

@@ -77,12 +77,22 @@ def figure_labels(figure):
     ]
 
 
-def figure_models(figure):
-    """Shape and price of each experiment's model (for the FLOPs and cost axes)."""
-    return [
-        config["models"].get(config["experiments"][e].get("model"), {})
-        for e in plan.figures[figure]["experiments"]
-    ]
+def experiment_info(name):
+    """An experiment's model (shape and price, for FLOPs and dollars) and n_samples."""
+    experiment = config["experiments"][name]
+    return {
+        "model": config["models"].get(experiment.get("model"), {}),
+        "n_samples": experiment.get("sampling", {}).get("n_samples"),
+    }
+
+
+def figure_experiments(figure):
+    return [experiment_info(e) for e in plan.figures[figure]["experiments"]]
+
+
+def sampled_experiments():
+    """Experiments whose samples were drawn here (they have token counts)."""
+    return [e for e in plan.experiments.values() if "tokens" in e.keys]
 
 
 def all_outputs():
@@ -94,9 +104,5 @@ def all_outputs():
         for name, figure in plan.figures.items()
         if figure["kind"] == "frontier"
     ]
-    return [
-        "results/tables/fits.csv",
-        "results/tables/coverage.csv",
-        *figures,
-        *frontiers,
-    ]
+    tables = ["fits", "coverage"] + (["spending"] if sampled_experiments() else [])
+    return [f"results/tables/{t}.csv" for t in tables] + figures + frontiers

@@ -17,7 +17,7 @@ rule plot:
     params:
         figure=lambda w: plan.figures[w.figure],
         labels=lambda w: figure_labels(w.figure),
-        models=lambda w: figure_models(w.figure),
+        experiments=lambda w: figure_experiments(w.figure),
     script:
         "../scripts/plot.py"
 
@@ -36,6 +36,6 @@ rule frontier:
     params:
         figure=lambda w: plan.figures[w.figure],
         labels=lambda w: figure_labels(w.figure),
-        models=lambda w: figure_models(w.figure),
+        experiments=lambda w: figure_experiments(w.figure),
     script:
         "../scripts/frontier.py"
