@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from monkeys.errors import PlanError
 from monkeys.jobs import read_json
+from monkeys.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class FigureKind:
     fixed_n_only: bool = False
 
 
-FIGURE_KINDS: dict[str, FigureKind] = {}
+FIGURE_KINDS: Registry[FigureKind] = Registry("figure kind")
 READERS = {".parquet": pd.read_parquet, ".json": read_json}
 
 
@@ -46,17 +46,14 @@ def figure(name: str, inputs: dict[str, tuple[str, str]], model_fields: Callable
     """Register a drawing function as figure kind `name`."""
 
     def add(draw: Callable) -> Callable:
-        FIGURE_KINDS[name] = FigureKind(name, inputs, model_fields, draw, fixed_n_only)
+        FIGURE_KINDS.add(name, FigureKind(name, inputs, model_fields, draw, fixed_n_only))
         return draw
 
     return add
 
 
 def figure_kind(name: str) -> FigureKind:
-    try:
-        return FIGURE_KINDS[name]
-    except KeyError:
-        raise PlanError(f"unknown figure kind {name!r}; known: {sorted(FIGURE_KINDS)}") from None
+    return FIGURE_KINDS[name]
 
 
 def read_inputs(inputs: dict[str, list[str]], labels: list[str]) -> dict[str, dict]:

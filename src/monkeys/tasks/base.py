@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from monkeys.errors import PlanError
+from monkeys.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -98,27 +99,22 @@ class Task(ABC):
         """Raise `VerifierUnavailable` (with the fix) when judging cannot run correctly here."""
 
 
-TASK_KINDS: dict[str, Task] = {}
+TASK_KINDS: Registry[Task] = Registry("task kind")
 
 
 def register(kind: str):
     """Class decorator: make a `Task` subclass available as `kind:` in configs."""
 
     def add(cls: type[Task]) -> type[Task]:
-        if kind in TASK_KINDS:
-            raise ValueError(f"task kind {kind!r} registered twice")
         cls.kind = kind
-        TASK_KINDS[kind] = cls()
+        TASK_KINDS.add(kind, cls())
         return cls
 
     return add
 
 
 def task_kind(kind: str) -> Task:
-    try:
-        return TASK_KINDS[kind]
-    except KeyError:
-        raise PlanError(f"unknown task kind {kind!r}; known: {sorted(TASK_KINDS)}") from None
+    return TASK_KINDS[kind]
 
 
 def options_from(cls: type, values: dict, where: str):
