@@ -41,4 +41,13 @@ cp "$DIR/mathlib4/lean-toolchain" "$DIR/repl/lean-toolchain"
 printf '%s\n\n%s\n\n' '{"cmd": "import Mathlib"}' \
   '{"cmd": "theorem t (y : ℂ) : 7 * (3 * y + 2) = 21 * y + 14 := by ring", "env": 0}' |
   (cd "$DIR/mathlib4" && lake env "$DIR/repl/.lake/build/bin/repl")
+
+# The verifier end to end (its trusted check is Lean code: only a real Lean compiles it). Needs the
+# project's Python environment; skipped where `monkeys` is not importable.
+if python3 -c "import monkeys" 2>/dev/null; then
+  MONKEYS_LEAN_DIR="$DIR" python3 -m monkeys.tasks.minif2f.selfcheck
+else
+  echo "skipped the verifier's self-check (no monkeys package here): run" \
+    "MONKEYS_LEAN_DIR=$DIR python -m monkeys.tasks.minif2f.selfcheck in the project's environment"
+fi
 echo "Lean verifier ready in $DIR"

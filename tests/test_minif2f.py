@@ -1,23 +1,40 @@
-"""MiniF2F-MATH in Lean 4: data, prompt, proof extraction, the rejection rules, the REPL client
-(against a stand-in that speaks the REPL protocol) and, where a toolchain exists, real Lean."""
+"""MiniF2F-MATH in Lean 4: data, prompt, proof extraction, the rules on the human proofs, the REPL
+client and its trusted check (against `fake_lean_repl.py`, a stand-in that speaks the REPL's
+protocol and models hostile proofs) and, where a toolchain exists, real Lean.
+
+The hostile battery is `test_minif2f_battery.py`; the lexer's corpus is `test_minif2f_lexer.py`."""
 
 import json
 import sys
+import time
 
 import pandas as pd
 import pytest
 
 from conftest import REPO
-from monkeys import lean
 from monkeys.errors import VerifierUnavailable
 from monkeys.problems import download
-from monkeys.tasks import minif2f
+from monkeys.tasks import Judgement, PromptOptions, task_kind
+from monkeys.tasks.base import options_dict
+from monkeys.tasks.minif2f import MATHLIB_COMMIT, MiniF2FOptions, repl
+from monkeys.tasks.minif2f.rules import rejection
 from monkeys.verify import verify
 
+minif2f = task_kind("minif2f")
 TEST = [json.loads(line) for line in (REPO / "data/minif2f/minif2f_math_test130.jsonl").read_text().splitlines()]
 SHOTS = [json.loads(line) for line in (REPO / "data/minif2f/minif2f_valid_few_shot.jsonl").read_text().splitlines()]
-OPTIONS = minif2f.VERIFIER_DEFAULTS
+OPTIONS = MiniF2FOptions()
 GOLD = minif2f.parse_gold(minif2f.normalize(TEST[0])["gold"])
+NAME = GOLD["name"]
+FAKE = REPO / "tests/fake_lean_repl.py"
+
+
+def spec(**options) -> dict:
+    return {"kind": "minif2f", "version": minif2f.verifier_version, **options_dict(MiniF2FOptions(**options))}
+
+
+def judge(proof: str, **options) -> Judgement:
+    return minif2f.judge(proof, GOLD, MiniF2FOptions(**options))
 
 
 def test_the_paper_subset():
@@ -35,6 +52,8 @@ def test_prompt_is_statements_then_proofs_ending_in_the_open_statement():
     prompt, gold = problems["prompt"][0], minif2f.parse_gold(problems["gold"][0])
     assert prompt.endswith(gold["statement"].rstrip() + "\n") and prompt.count(":= by") == 4
     assert gold["header"] not in prompt  # the header is added by the checker, not written by the model
+    shots = [minif2f.shot(r) for r in SHOTS[:1]]
+    assert minif2f.build_prompt("Q := by", {}, shots, PromptOptions()).endswith("Q := by\n")
 
 
 def test_extraction():
@@ -42,113 +61,127 @@ def test_extraction():
     assert minif2f.extract_answer("\n  \n") is None
 
 
-def test_human_written_proofs_are_not_rejected():
-    assert [r["name"] for r in SHOTS if minif2f.rejection(r["formal_proof"])] == []
+def test_all_human_written_proofs_pass_the_rules():
+    assert len(SHOTS) == 67
+    assert [(r["name"], rejection(r["formal_proof"])) for r in SHOTS if rejection(r["formal_proof"])] == []
 
 
-@pytest.mark.parametrize(
-    "proof, reason",
-    [
-        ("  sorry", "sorry (sorry)"),
-        ("  nlinarith [sq_nonneg x]\n  all_goals sorry", "sorry (sorry)"),
-        ("  admit", "admit (admit)"),
-        ("  exact?", "search placeholder (exact?)"),
-        ("  apply? using h₀", "search placeholder (apply?)"),
-        ("  simp?", "search placeholder (simp?)"),
-        ("  set_option maxRecDepth 100000 in\n  norm_num", "set_option (set_option)"),
-        ("  norm_num\n\nset_option debug.skipKernelTC true", "set_option (set_option)"),
-        ("  exact trivial\n#exit", "command (#exit)"),
-        ("  exact my_ax\naxiom my_ax : False", "axiom (axiom)"),
-        ("  sorry\ntheorem mathd_algebra_478 : True := by trivial", "sorry (sorry)"),
-        ("  trivial\ntheorem mathd_algebra_478' : True := trivial", "new declaration (theorem)"),
-        ("  exact h\nattribute [simp] foo", "command (attribute)"),
-        ("  exact h\n@[simp] lemma x : True := trivial", "new declaration (lemma)"),
-        ("  exact (by native_decide : 2 + 2 = 4)", "native_decide (native_decide)"),
-        ("  decide +native", "native_decide (decide +native)"),
-        ("  run_tac Lean.Elab.admitGoal", "elaborator (run_tac)"),
-        ("  \u0455orry", "character U+0455 (CYRILLIC SMALL LETTER DZE)"),
-        ("  s\u043erry", "character U+043E (CYRILLIC SMALL LETTER O)"),
-        ("  \uff53\uff4f\uff52\uff52\uff59", "character U+FF53 (FULLWIDTH LATIN SMALL LETTER S)"),
-        ("  so\u200brry", "character U+200B (ZERO WIDTH SPACE)"),
-        ("  macro \"done!\" : tactic => `(tactic| sorry)", "macro (macro)"),
-    ],
-)
-def test_rejection_rules(proof, reason):
-    assert minif2f.rejection(proof) == reason
-    assert minif2f.judge(proof, GOLD, OPTIONS) == (False, f"rejected: {reason}")
-
-
-def test_comments_and_strings_do_not_trigger_rules():
-    proof = "  /- we do not need sorry here; /- nested -/ exact? -/\n  -- admit nothing\n  norm_num -- not sorry"
-    assert minif2f.rejection(proof) is None
-    assert minif2f.rejection("  norm_num /- unterminated sorry") is None  # all comment: Lean rejects it
-    assert minif2f.rejection("  /- -/ sorry") == "sorry (sorry)"
-    assert minif2f.rejection("  native_decide", allow_native_decide=True) is None
+def test_a_rejected_proof_never_reaches_lean(fake_repl):
+    assert judge("  sorry") == Judgement(False, "rejected: sorry (sorry)")
+    assert judge("  exact?") == Judgement(False, "rejected: search placeholder (exact?)")
+    assert fake_repl() == []
 
 
 @pytest.fixture
 def fake_repl(tmp_path, monkeypatch):
+    """The client against the stand-in; returns a function giving the requests it received."""
     log = tmp_path / "repl.log"
     monkeypatch.setenv("FAKE_REPL_LOG", str(log))
-    monkeypatch.setattr(lean, "repl_command", lambda: ([sys.executable, str(REPO / "tests/fake_lean_repl.py")], tmp_path))
-    monkeypatch.setattr(minif2f, "unavailable", lambda options: None)
+    monkeypatch.setattr(repl, "repl_command", lambda: ([sys.executable, str(FAKE)], tmp_path))
+    monkeypatch.setattr(repl, "lean_unavailable", lambda commit: None)
+    monkeypatch.setattr(repl, "CHECK_TIMEOUT_S", 3.0)
+    repl.REPLS.close_all()
     yield lambda: [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-    lean.close_all()
-    lean._local.repl = None
+    repl.REPLS.close_all()
+
+
+def candidates(requests: list[dict]) -> list[dict]:
+    return [r for r in requests if r["cmd"].startswith(GOLD["statement"]) and not r["cmd"].endswith(" sorry") and
+            "run_cmd" not in r["cmd"]]
 
 
 def test_judging_through_the_repl(fake_repl):
-    judge = lambda proof, **kw: minif2f.judge(proof, GOLD, {**OPTIONS, **kw})  # noqa: E731
-    assert judge("  norm_num [h₀]") == (True, "proved")
-    assert judge("  nlinarith [needs_choice]") == (True, "proved")
-    assert judge("  linarith [linarith_fail]") == (False, "error: linarith failed to find a contradiction")
-    assert judge("  simp [hidden_sorry]") == (False, "rejected: sorry")
-    assert judge("  exact fake_axiom") == (False, "rejected: axiom my_axiom")
-    commands = fake_repl()
-    # Mathlib imported once; the candidate is the problem's own header + statement + proof
-    assert [c["cmd"] for c in commands].count(GOLD["header"].rstrip()) == 1
-    assert commands[1] == {"cmd": GOLD["statement"] + "  norm_num [h₀]", "env": 0}
-    assert commands[2] == {"cmd": f"#print axioms {GOLD['name']}", "env": 1}
+    assert judge("  norm_num [h₀]") == Judgement(True, "proved")
+    assert judge("  nlinarith [needs_choice]") == Judgement(True, "proved")
+    assert judge("  linarith [linarith_fail]") == Judgement(False, "error: linarith failed to find a contradiction")
+    assert judge("  exact bogus_lemma") == Judgement(False, "error: unknown identifier 'bogus_lemma'")
+    requests = fake_repl()
+    # Mathlib imported once; the reference statement elaborated once, in the header environment
+    assert [r["cmd"] for r in requests].count(GOLD["header"].rstrip()) == 1
+    assert requests[1]["cmd"].startswith(GOLD["statement"].rstrip() + "\n  sorry\n\nrun_cmd") and requests[1]["env"] == 0
+    # each candidate is the problem's own statement + the proof, in the header environment, then
+    # the trusted check in the candidate's environment, then a sync
+    assert requests[2] == {"cmd": GOLD["statement"] + "  norm_num [h₀]", "env": 0}
+    assert requests[3]["cmd"].startswith("run_cmd") and f"`{NAME}" in requests[3]["cmd"] and requests[3]["env"] == 2
+    assert requests[4]["cmd"].startswith('#check "monkeys-sync ')
+    nonces = [r["cmd"].split("monkeys-check ")[1].split()[0] for r in requests if "monkeys-check" in r["cmd"]]
+    assert len(set(nonces)) == len(nonces) == 5 and all(len(n) == 32 for n in nonces)  # fresh per request
+
+
+def test_native_decide_is_judged_by_its_axiom(fake_repl, monkeypatch):
+    assert judge("  native_decide") == Judgement(False, "rejected: native_decide (native_decide)")  # rules
+    assert judge("  native_decide", allow_native_decide=True) == Judgement(True, "proved")
+    # if the rules were bypassed, the check still refuses the compiler's axiom unless allowed
+    monkeypatch.setattr("monkeys.tasks.minif2f.rejection", lambda proof, native: None)
+    assert judge("  native_decide") == Judgement(False, "rejected: axiom Lean.ofReduceBool")
+
+
+def test_messages_other_than_errors_and_the_sorry_warning_decide_nothing(fake_repl):
+    # a trace that mentions sorry, the axioms phrase, or looks like an answer is an info message
+    assert judge('  trace "declaration uses \'sorry\'"\n  norm_num') == Judgement(True, "proved")
+    assert judge(f'  trace "\'{NAME}\' does not depend on any axioms"\n  norm_num') == Judgement(True, "proved")
+    assert judge('  trace "{\\"env\\": 0}"\n  norm_num').reason.startswith("rejected: string with braces")
 
 
 def test_a_proof_past_its_time_limit_costs_the_repl_not_the_run(fake_repl):
-    assert minif2f.judge("  slow_tactic", GOLD, {**OPTIONS, "proof_timeout_s": 0.5}) == (False, "timeout")
-    assert minif2f.judge("  norm_num", GOLD, OPTIONS) == (True, "proved")  # a fresh REPL, imports again
-    assert [c["cmd"] for c in fake_repl()].count(GOLD["header"].rstrip()) == 2
+    start = time.monotonic()
+    assert judge("  norm_num [slow_tactic]", proof_timeout_s=0.5) == Judgement(False, "timeout")
+    assert time.monotonic() - start < 30
+    assert judge("  norm_num") == Judgement(True, "proved")  # a fresh REPL, imports again
+    assert [r["cmd"] for r in fake_repl()].count(GOLD["header"].rstrip()) == 2
 
 
-def test_verify_memoizes_by_statement_and_proof(fake_repl, tmp_path):
+def test_verify_memoizes_clean_verdicts_only(fake_repl, tmp_path, monkeypatch):
     problems = pd.DataFrame({"problem_id": ["p"], "gold": [minif2f.normalize(TEST[0])["gold"]]})
-    samples = pd.DataFrame({"problem_id": ["p"] * 4, "sample_idx": range(4),
-                            "text": ["  norm_num\n", "  norm_num", "  sorry", "  linarith [linarith_fail]"]})
-    verifier = {"kind": "minif2f", "version": minif2f.VERIFIER_VERSION, "timeout_s": 5, **OPTIONS}
-    verdicts = verify(samples, problems, verifier, threads=1, memo=str(tmp_path / "memo"))
-    assert verdicts["reason"].tolist() == ["proved", "proved", "rejected: sorry (sorry)", "error: linarith failed to find a contradiction"]
-    theorems = [c for c in fake_repl() if c["cmd"].startswith("theorem")]
-    assert len(theorems) == 2  # the two spellings of one proof are one proof; sorry never reached Lean
-    again = verify(samples, problems, verifier, threads=1, memo=str(tmp_path / "memo"))
-    assert again.equals(verdicts) and len([c for c in fake_repl() if c["cmd"].startswith("theorem")]) == 2
+    texts = ["  norm_num\n", "  norm_num", "  sorry", "  linarith [linarith_fail]", "  norm_num [slow_axioms]"]
+    samples = pd.DataFrame({"problem_id": ["p"] * 5, "sample_idx": range(5), "text": texts})
+    verdicts = verify(samples, problems, spec(), threads=1, memo=str(tmp_path / "memo"))
+    assert verdicts["reason"].tolist() == [
+        "proved", "proved", "rejected: sorry (sorry)", "error: linarith failed to find a contradiction",
+        "verifier error: no answer within 3 s",  # the check hung: the REPL is discarded, nothing memoized
+    ]
+    assert len(candidates(fake_repl())) == 3  # two spellings of one proof are one proof; sorry never reached Lean
+    again = verify(samples, problems, spec(), threads=1, memo=str(tmp_path / "memo"))
+    assert again.equals(verdicts)
+    assert len(candidates(fake_repl())) == 4  # only the unclean verdict was judged again
 
 
 def test_without_a_toolchain_verification_stops_naming_the_setup(tmp_path, monkeypatch):
     monkeypatch.setenv("MONKEYS_LEAN_DIR", str(tmp_path))
-    why = minif2f.unavailable(OPTIONS)
+    why = repl.lean_unavailable(MATHLIB_COMMIT)
     assert why and "envs/setup-lean.sh" in why
     problems = pd.DataFrame({"problem_id": ["p"], "gold": [minif2f.normalize(TEST[0])["gold"]]})
     samples = pd.DataFrame({"problem_id": ["p"], "sample_idx": [0], "text": ["  norm_num"]})
-    verifier = {"kind": "minif2f", "version": minif2f.VERIFIER_VERSION, "timeout_s": 5, **OPTIONS}
     with pytest.raises(VerifierUnavailable, match="setup-lean.sh"):
-        verify(samples, problems, verifier)
+        verify(samples, problems, spec())
+
+
+def test_a_header_that_does_not_import_stops_the_job(fake_repl):
+    gold = {**GOLD, "header": "import Mathlib.fail_import\n"}
+    with pytest.raises(VerifierUnavailable, match="could not elaborate the header"):
+        minif2f.judge("  norm_num", gold, OPTIONS)
+
+
+def test_the_check_program_names_only_what_it_is_given():
+    program = repl.check_program("mathd_algebra_478", "ab" * 16)
+    assert "`mathd_algebra_478" in program and f"monkeys-check {'ab' * 16} " in program
+    assert program.startswith("run_cmd\n") and "Lean.collectAxioms" in program and "repr info.type" in program
+    with pytest.raises(ValueError):
+        repl.check_program("x\n#exit", "00")
 
 
 requires_lean = pytest.mark.skipif(
-    bool(lean.lean_unavailable(minif2f.MATHLIB_COMMIT)), reason=f"{lean.lean_unavailable(minif2f.MATHLIB_COMMIT)}"
+    bool(repl.lean_unavailable(MATHLIB_COMMIT)),
+    reason=f"real Lean: {repl.lean_unavailable(MATHLIB_COMMIT)}",
 )
 
 
 @requires_lean
-def test_real_lean_accepts_a_known_proof_and_rejects_a_wrong_one():
+def test_real_lean_accepts_a_known_proof_and_rejects_wrong_ones(monkeypatch):
     row = next(r for r in SHOTS if r["name"] == "mathd_algebra_182")
     gold = {"name": row["name"], "header": TEST[0]["header"], "statement": row["formal_statement"]}
-    assert minif2f.judge(row["formal_proof"], gold, OPTIONS) == (True, "proved")
-    assert minif2f.judge("  norm_num", gold, OPTIONS)[1].startswith("error")
+    assert minif2f.judge(row["formal_proof"], gold, OPTIONS) == Judgement(True, "proved")
+    assert minif2f.judge("  norm_num", gold, OPTIONS).reason.startswith("error")
+    monkeypatch.setattr("monkeys.tasks.minif2f.rejection", lambda proof, native: None)  # the check alone
+    assert minif2f.judge("  sorry", gold, OPTIONS).reason == "rejected: sorry"
+    assert minif2f.judge("  exact absurd rfl (by native_decide : (1:ℕ) ≠ 1)", gold, OPTIONS).correct is False

@@ -5,8 +5,12 @@ The paper's MiniF2F-MATH is the 130 test problems from MATH (`mathd_*`). Prompt:
 in `:= by`; the completion is the proof body. The candidate checked by Lean is always the
 problem's own header + statement + that body: the model never supplies the statement.
 
-A proof first passes `rules` (what a proof body may contain, decided without Lean), then the Lean
-REPL (`repl`) elaborates it and `#print axioms` must list only Lean's standard axioms.
+A proof first passes `rules` (an allow-list of tactic and term syntax over Lean's own tokens, from
+`lexer`: no metaprogramming, no commands, no `Lean.`/`IO.` code), then the Lean REPL (`repl`)
+elaborates it and a trusted check of ours, answering under a nonce the proof cannot know, must find
+a theorem of the problem's name whose type is exactly the problem's statement and whose axioms are
+Lean's standard ones. Both layers are needed: the rules keep any code of the proof's from running
+inside the REPL (where it could tamper with the check), the check decides what was proved.
 """
 
 from __future__ import annotations
@@ -34,7 +38,9 @@ class MiniF2FOptions(VerifierOptions):
 @register("minif2f")
 class MiniF2F(Task):
     stop = ("\ntheorem ", "\nlemma ", "\nexample ", "\n\n\n", "```", "\n/--")
-    verifier_version = "1"
+    # 2: allow-list rules over an exact Lean lexer; trusted check of name, type and axioms under a
+    # nonce; anomalies are never memoized.
+    verifier_version = "2"
     verifier_options = MiniF2FOptions
     no_answer = "no proof"
     expensive = True
@@ -66,6 +72,6 @@ class MiniF2F(Task):
     def judge(self, proof: str, gold: dict, options: MiniF2FOptions) -> Judgement:
         if reason := rejection(proof, options.allow_native_decide):
             return Judgement(False, f"rejected: {reason}")
-        theorem = gold["statement"] + proof
-        verdict = repl.check(gold["name"], gold["header"], theorem, options.proof_timeout_s, options.repl_memory_mb)
-        return Judgement(verdict == "proved", verdict)
+        statement = gold["statement"] if gold["statement"].endswith("\n") else gold["statement"] + "\n"
+        return repl.check(gold["name"], gold["header"], statement, proof, options.proof_timeout_s,
+                          options.repl_memory_mb, options.allow_native_decide)

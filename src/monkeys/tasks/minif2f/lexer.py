@@ -348,7 +348,7 @@ class _Lexer:
                 continue
             return i, tuple(parts)
 
-    def interpolated(self, start: int, ws_before: bool) -> tuple[int, tuple[Token, ...]]:
+    def interpolated(self, start: int) -> tuple[int, tuple[Token, ...]]:
         """`interpolatedStrFn`: chunks of string, code between `{` and `}`."""
         i, inner = start + 1, []
         while True:
@@ -383,7 +383,7 @@ class _Lexer:
             if previous is not None and previous.kind in ("ident", "symbol") and (
                 previous.text in INTERPOLATION_PREFIXES or previous.text == "]" and self._after_trace(previous)
             ):
-                end, inner = self.interpolated(i, ws_before)
+                end, inner = self.interpolated(i)
                 kind = "interp"
             else:
                 end, kind = self.string(i), "str"
@@ -418,7 +418,7 @@ class _Lexer:
         return Token(kind, src[i:end], i, end, line, col, ws_before, first_on_line, parts, inner)
 
     def _after_trace(self, close: Token) -> bool:
-        """Whether `]` closes a `trace[cls]` (whose string is interpolated)."""
+        """Whether `]` (`close`) ends a `trace[cls]`, whose string is interpolated."""
         tokens = self.out.tokens
         return len(tokens) >= 3 and tokens[-3].text == "trace["
 

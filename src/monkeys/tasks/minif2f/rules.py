@@ -8,10 +8,12 @@ channel or register a process-wide linter. A list of forbidden words is never co
 
 1. The proof is tokenized exactly as Lean does (`lexer.py`): what the rules call a comment or a
    string is one for Lean too. A text Lean cannot tokenize is rejected (Lean rejects it as well).
-   Where a different token table could move a comment or literal boundary, the proof is rejected:
-   a comment opener glued to a symbol (`<--`, `\\/-`), a `'` after a symbol that is not a known
-   token, raw strings, string escapes other than `\\\\ \\" \\' \\n \\t`, string gaps, and `{`/`}` in
-   strings (an interpolated string reads code there).
+   Where a token this lexer does not know (Mathlib's table is open-ended) or another Lean version
+   could move a comment or literal boundary, the proof is rejected: a comment opener glued to the
+   text before it (`<--x` is `<-` then `-x` for Lean; a comment only counts after whitespace), a
+   `'` after a symbol that is not a known token, raw strings, string escapes other than
+   `\\\\ \\" \\' \\n \\t`, string gaps, and `{`/`}` in strings (an interpolated string reads code
+   there). A line to the left of the proof's first token is refused: Lean ends the theorem there.
 2. Every tactic — each token at a tactic position of the proof's tactic blocks (`by` blocks,
    `·` bullets, `case … =>` alternatives, `<;>`, `;`, `first | …`, combinators such as `try`) — must
    be in `TACTICS`, a list of Lean/Mathlib tactics that elaborate proof terms and run no user code.
@@ -64,7 +66,7 @@ TACTICS = frozenset(
     rotate_right rsuffices rw rwa rw_mod_cast set show simp simp_all simp_arith simp_rw simpa skip
     solve_by_elim specialize split split_ands split_ifs subst subst_vars suffices swap symm tauto
     trans trivial trace trace_state triv unfold unfold_let use use! with_reducible wlog zify
-    lhs rhs arg enter pattern zeta reduce whnf
+    lhs rhs arg enter pattern zeta reduce whnf try repeat repeat' focus iterate
     """.split()
 )
 # Tactics that take a tactic sequence after them (a new block starts at the next token).
@@ -92,13 +94,13 @@ COMMANDS = {
 # Metaprogramming, effects and escape hatches, as words anywhere in the proof.
 META = {
     **dict.fromkeys("elab elab_rules run_tac run_cmd run_elab run_meta by_elab simproc dsimproc simproc_decl "
-                    "dsimproc_decl builtin_simproc declare_config_elab declare_simp_like_tactic eval do return "
+                    "dsimproc_decl builtin_simproc declare_config_elab declare_simp_like_tactic do return "
                     "implemented_by extern implementedBy dbg_trace dbgTrace dbgTraceVal dbgTraceIfShared dbgSleep "
                     "dbgStackTrace unsafeBaseIO unsafeIO unsafeEIO unsafeCast ptrAddrUnsafe withPtrAddr panic "
                     "panic! panicCore unreachable! assert! s! m! f! throwError throwErrorAt logInfo trace[ "
                     "ofReduceBool reduceBool reduceNat".split(), "metaprogramming"),
-    **dict.fromkeys("exact? apply? rw? simp? simp_all? dsimp? simpa? aesop? hint says library_search suggest "
-                    "observe rw_search polyrith slim_check plausible show_term extract_goal decide? "
+    **dict.fromkeys("exact? apply? rw? simp? simp_all? dsimp? simpa? aesop? says library_search "
+                    "rw_search polyrith slim_check plausible show_term extract_goal decide? "
                     "norm_num? field_simp? positivity? unfold?".split(), "search placeholder"),
 }
 # Namespaces whose code is metaprogramming or I/O (first component of an identifier).
@@ -110,15 +112,18 @@ OPTIONS = ("maxHeartbeats", "maxRecDepth", "synthInstance.maxHeartbeats", "synth
 NAMESPACES = frozenset("Real Nat Int Rat Complex NNReal ENNReal EReal Finset Multiset List Set Function Polynomial "
                        "BigOperators Topology Filter Classical ZMod Fin Matrix Interval intervalIntegral "
                        "MeasureTheory Asymptotics Pointwise".split())
-# Named arguments whose value is a tactic sequence; every other `(name := value)` is a config term.
+# Named arguments of tactics whose value is a tactic sequence, and those whose value the tactic
+# compiles and evaluates (`declare_config_elab`): these may only be structure literals.
 TACTIC_ARGUMENTS = frozenset({"disch", "discharger"})
+CONFIG_ARGUMENTS = frozenset({"config", "simp_config", "cfg"})
+TERM_MATCH = 1_000  # a term-level `match`: every `=>` after it at its level is a term arrow
 
 OPENERS = {"(": ")", "[": "]", "{": "}", "⟨": "⟩", "⦃": "⦄", "‹": "›", "⟦": "⟧", "⌊": "⌋", "⌈": "⌉", "⁅": "⁆",
            "#[": "]", "@[": "]", "[MOD": "]", "[ZMOD": "]", "[PMOD": "]", ".(": ")"}
 CLOSERS = {")", "]", "}", "⟩", "⦄", "›", "⟧", "⌋", "⌉", "⁆", "⌋₊", "⌉₊"}
 # Symbol tokens that belong to commands, attributes or quotations.
-FORBIDDEN_SYMBOLS = {"#": "command", "#[": "command", "@[": "command", "`": "metaprogramming", "$": "metaprogramming",
-                     "@&": "metaprogramming", "⋯": "sorry"}
+FORBIDDEN_SYMBOLS = {"#": "command", "#[": "command", "@[": "command", "`": "metaprogramming", "@&": "metaprogramming",
+                     "⋯": "sorry"}
 # Tokens that end in `'`: only these may be followed by what would otherwise open a char literal.
 QUOTE_TOKENS = frozenset({"''", "⁻¹'", "∑'", "∏'", "Σ'", "×'"})
 
@@ -136,7 +141,7 @@ SYMBOL_RANGES = (
     (0x1D00, 0x1DBF),  # phonetic extensions: modifier letters ᵀ ᶜ ᵒᵈ, subscripts ᵢ ᵣ ᵥ
     (0x1D400, 0x1D7FF),  # mathematical alphanumerics (𝓝 𝔼 𝕜)
 )
-SYMBOL_CHARS = frozenset("·¬×÷±¹²³°‖‹›•′″‴⁅⁆∘")
+SYMBOL_CHARS = frozenset("·¬×÷±¹²³°‖‹›•′″‴⁅⁆∘«»")
 
 
 def allowed_char(c: str) -> bool:
@@ -167,6 +172,7 @@ class Block:
     alternatives: bool = False  # `=>` / `|` of the last tactic (case, induction … with) lead to tactics
     first: bool = False  # `first`: `|` leads to a tactic
     if_then: bool = False  # tactic `if`: `then` / `else` lead to tactics
+    calc: bool = False  # `calc`: lines starting with `_` are its steps
     term_arrows: int = 0  # `fun` / term-level `match` waiting for their `=>`
 
 
@@ -186,7 +192,8 @@ def _check(proof: str, allow_native: bool) -> None:
         raise Rejected(f"not Lean ({err.message})") from None
     for comment in lexed.comments:
         if comment.glued:
-            raise Rejected(f"comment glued to the token before it ({proof[max(0, comment.start - 2):comment.start + 2]!r})")
+            shown = proof[max(0, comment.start - 2) : comment.start + 2]
+            raise Rejected(f"comment glued to the token before it ({shown!r})")
     tokens = lexed.tokens
     for i, tok in enumerate(tokens):
         _check_token(tokens, i, allow_native)
@@ -234,6 +241,10 @@ def _check_token(tokens: list[Token], i: int, allow_native: bool) -> None:
     if tok.kind != "ident":
         return
     word = tok.text
+    if word == "scoped" and i > 0 and tokens[i - 1].text == "open":
+        return
+    if word == "native" and i > 0 and tokens[i - 1].text == "+" and not tok.ws_before and not allow_native:
+        raise Rejected("native_decide (+native)")  # `decide +native` (Lean 4.12 and later)
     if reason := _word_reason(word, allow_native):
         raise Rejected(reason)
     parts = tok.parts
@@ -246,8 +257,10 @@ def _check_token(tokens: list[Token], i: int, allow_native: bool) -> None:
             raise Rejected(f"identifier ({word!r})")
     if word.endswith("!") and word not in TACTICS:
         raise Rejected(f"unknown keyword ({word})")
-    if glued_next and nxt.text.startswith("%"):  # `decl_name%`, `type_of%`: elaboration-time keywords
-        raise Rejected(f"unknown keyword ({word}%)")
+    if glued_next and nxt.text == "%":  # `eval%`, `decl_name%`: elaboration-time keywords (`n%2` is a modulo)
+        after = tokens[i + 2] if i + 2 < len(tokens) else None
+        if after is None or after.ws_before or "_" in word or word in ("eval", "run", "elab", "unsafe"):
+            raise Rejected(f"unknown keyword ({word}%)")
     if word == "set_option":
         _check_set_option(tokens, i)
     elif word == "open":
@@ -326,62 +339,63 @@ def _config_value(tokens: list[Token], start: int) -> int:
 
 
 def _check_structure(tokens: list[Token], allow_native: bool) -> None:
-    """Find the tactic positions of the proof's tactic blocks; each must hold an allowed tactic."""
+    """Find the tactic positions of the proof's tactic blocks; each must hold an allowed tactic.
+
+    Lean's tactic blocks are indentation-sensitive: a block starts at the token after `by` (or `·`,
+    `=>` of an alternative, `<;>`, a combinator), and every later line whose first token is at the
+    block's column starts a new tactic, unless brackets are open. A line to the left of the
+    proof's first token ends the theorem: Lean would read the rest as new commands.
+    """
     if not tokens:
         return
-    blocks = [Block(tokens[0].col, 0)]
+    blocks: list[Block] = []
     stack: list[str] = []  # open brackets
     expect, expect_block = True, True  # the next token is a tactic (starting a new block)
-    skip_until = -1  # inside a config term
+    skip_until = -1  # tokens already read (an option, a config term)
     for i, tok in enumerate(tokens):
-        depth = len(stack)
         if i <= skip_until:
             continue
-        if tok.first_on_line and i > 0:
-            level = [b for b in blocks if b.depth == depth]
-            if depth == 0 and tok.col < blocks[0].col:
+        depth = len(stack)
+        level = [b for b in blocks if b.depth == depth]
+        if tok.first_on_line and blocks:
+            if tok.col < blocks[0].col:  # Lean ends the theorem here (inside brackets: unusual, refused)
                 raise Rejected(f"text outside the proof block (line {tok.line}: {tok.text})")
-            while level and level[-1].col > tok.col and len(level) > 1:
+            while len(level) > (1 if depth == 0 else 0) and level[-1].col > tok.col:
                 blocks.remove(level.pop())
             if level and level[-1].col == tok.col and not expect:
                 block = level[-1]
-                if tok.text == "|" and (block.alternatives or block.first):
-                    pass  # an alternative of the tactic before, not a new tactic
-                elif tok.text == "<;>":
-                    pass
-                else:
+                continuation = (tok.text == "|" and (block.alternatives or block.first)) or tok.text == "<;>" or (
+                    tok.text == "_" and block.calc) or (tok.text in ("then", "else") and block.if_then)
+                if not continuation:
                     expect, expect_block = True, False
         if expect:
             expect = False
-            if expect_block:
+            if expect_block or not level:
                 blocks.append(Block(tok.col, depth))
-            block = [b for b in blocks if b.depth == depth][-1]
-            _tactic_position(tok, tokens, i, block, allow_native)
-            if tok.text in ("·", ".", "(", "{") and tok.kind == "symbol":
+                level.append(blocks[-1])
+            _tactic_position(tok, level[-1], allow_native)
+            if tok.kind == "symbol" and tok.text in ("·", ".", "(", "{"):
                 expect, expect_block = True, True
+                if tok.text in ("(", "{"):
+                    stack.append(tok.text)
             elif tok.text in BLOCK_COMBINATORS:
                 expect, expect_block = True, True
                 if tok.text == "iterate" and i + 1 < len(tokens) and tokens[i + 1].kind == "num":
                     skip_until = i + 1
             elif tok.text in ("set_option", "open"):
                 k = i + 1
-                while tokens[k].text != "in":
+                while tokens[k].text != "in":  # checked by _check_set_option / _check_open
                     k += 1
                 skip_until, expect, expect_block = k, True, True
-            if tok.text in ("(", "{") and tok.kind == "symbol":
-                stack.append(tok.text)
             continue
-        text = tok.kind in ("symbol", "ident") and tok.text
-        level = [b for b in blocks if b.depth == depth]
+        text = tok.text if tok.kind in ("symbol", "ident") else ""
         if text in OPENERS:
             stack.append(text)
-            if i + 2 < len(tokens) and text == "(" and tokens[i + 1].kind == "ident" and tokens[i + 2].text == ":=" \
-                    and len(tokens[i + 1].parts) == 1:
-                if tokens[i + 1].text in TACTIC_ARGUMENTS:
+            if text == "(" and i + 2 < len(tokens) and tokens[i + 1].kind == "ident" and tokens[i + 2].text == ":=":
+                if tokens[i + 1].text in TACTIC_ARGUMENTS:  # (disch := tactic)
                     skip_until, expect, expect_block = i + 2, True, True
-                else:
-                    close = _config_value(tokens, i + 3)
-                    skip_until = close - 1
+                elif tokens[i + 1].text in CONFIG_ARGUMENTS:  # (config := evaluated term)
+                    skip_until = _config_value(tokens, i + 3) - 1
         elif text in CLOSERS:
             if not stack:
                 raise Rejected(f"unbalanced brackets ({tok.text})")
@@ -389,17 +403,18 @@ def _check_structure(tokens: list[Token], allow_native: bool) -> None:
             blocks[:] = [b for b in blocks if b.depth <= len(stack)]
         elif text == "by":
             expect, expect_block = True, True
-        elif text in ("<;>", ";"):
+        elif text in ("<;>", ";") and level:  # (`;` also separates rows of `!![a, b; c, d]`)
             expect, expect_block = True, text == "<;>"
         elif text in ("fun", "λ"):
             if level:
                 level[-1].term_arrows += 1
-        elif text == "match" and level:
-            level[-1].term_arrows += 1_000  # a term-level match: its arrows are terms
+        elif text == "match":
+            if level:
+                level[-1].term_arrows += TERM_MATCH
         elif text in ("=>", "↦"):
             owner = next((b for b in reversed(level) if b.term_arrows), None)
-            if owner is not None and owner.term_arrows:
-                if owner.term_arrows < 1_000:
+            if owner is not None:
+                if owner.term_arrows < TERM_MATCH:
                     owner.term_arrows -= 1
             elif text == "=>" and any(b.alternatives for b in level):
                 expect, expect_block = True, True
@@ -413,9 +428,9 @@ def _check_structure(tokens: list[Token], allow_native: bool) -> None:
         raise Rejected(f"unbalanced brackets ({stack[-1]})")
 
 
-def _tactic_position(tok: Token, tokens: list[Token], i: int, block: Block, allow_native: bool) -> None:
+def _tactic_position(tok: Token, block: Block, allow_native: bool) -> None:
     """`tok` starts a tactic in `block`: it must be an allowed tactic."""
-    block.alternatives = block.first = block.if_then = False
+    block.alternatives = block.first = block.if_then = block.calc = False
     block.term_arrows = 0
     word = tok.text
     if tok.kind == "symbol" and word in ("·", ".", "(", "{"):
@@ -426,5 +441,6 @@ def _tactic_position(tok: Token, tokens: list[Token], i: int, block: Block, allo
         block.alternatives = word in ALTERNATIVES
         block.first = word == "first"
         block.if_then = word == "if"
+        block.calc = word == "calc"
         return
     raise Rejected(f"tactic not allowed ({word})")
