@@ -33,6 +33,24 @@ def four_gpus(tmp_path, monkeypatch):
     return tmp_path
 
 
+HOLDER = """
+import os, signal, sys, time
+from monkeys.devices import claim
+with claim(int(sys.argv[1]), job="holder job") as d:
+    print(",".join(d), flush=True)
+    if sys.argv[2] == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if sys.argv[2] == "hold":
+        time.sleep(60)
+"""
+
+
+def child_env() -> dict:
+    """The environment of another job on this machine: not a child of a claiming process."""
+    env = {k: v for k, v in os.environ.items() if k not in ("CUDA_VISIBLE_DEVICES", "MONKEYS_GPUS_CLAIMED")}
+    return {**env, "PYTHONPATH": str(REPO / "src")}
+
+
 def test_devices_come_from_nvidia_smi_or_an_explicit_list(four_gpus, monkeypatch):
     assert devices.available() == (["0", "1", "2", "3"], "nvidia-smi -L")
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "2,3")  # the run was started on two of them
@@ -58,12 +76,16 @@ def test_claim_sets_and_restores_cuda_visible_devices(four_gpus):
     with claim(1) as first:
         assert first == ["0"] and os.environ["CUDA_VISIBLE_DEVICES"] == "0"
         assert os.environ["CUDA_DEVICE_ORDER"] == "PCI_BUS_ID"  # CUDA's numbering = nvidia-smi's
-        with claim(2) as pair:  # another job on the same machine
-            assert pair == ["1", "2"] and os.environ["CUDA_VISIBLE_DEVICES"] == "1,2"
-            assert devices.holders() == {"0": devices.holders()["0"], "1": devices.holders()["1"],
-                                         "2": devices.holders()["2"], "3": None}
+        holders = devices.holders("0,1,2,3")
+        assert holders["0"].startswith(f"pid {os.getpid()}") and holders["1"] is None
+        with claim(1) as inner:  # a nested claim (or the job's child processes) keeps the job's GPU
+            assert inner == ["0"]
+        other = subprocess.run(
+            [sys.executable, "-c", HOLDER, "2", "print"], env=child_env(), capture_output=True, text=True
+        )
+        assert other.stdout.strip() == "1,2"  # another job on the machine: other GPUs
         assert os.environ["CUDA_VISIBLE_DEVICES"] == "0"
-    assert "CUDA_VISIBLE_DEVICES" not in os.environ and "CUDA_DEVICE_ORDER" not in os.environ
+    assert not {"CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "MONKEYS_GPUS_CLAIMED"} & os.environ.keys()
     assert set(devices.holders().values()) == {None}
 
 
@@ -78,6 +100,24 @@ def test_cpu_job_and_slurm_job_are_left_alone(four_gpus, monkeypatch):
     assert not (four_gpus / "locks").exists()  # no lock taken
 
 
+def test_local_jobs_sharing_a_slurm_allocation_share_out_its_gpus(four_gpus, monkeypatch):
+    """`snakemake --profile profiles/local` inside an salloc with GPUs 4-7: the #281 problem
+    again, so jobs claim within the allocation, with locks of their own SLURM job."""
+    monkeypatch.setenv("SLURM_JOB_ID", "77")
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "4,5,6,7")
+    with claim(1) as first:
+        assert first == ["4"] and os.environ["CUDA_VISIBLE_DEVICES"] == "4"
+        other = subprocess.run(
+            [sys.executable, "-c", HOLDER, "2", "print"],
+            env=child_env() | {"CUDA_VISIBLE_DEVICES": "4,5,6,7"},
+            capture_output=True,
+            text=True,
+        )
+        assert other.stdout.strip() == "5,6"
+    assert os.environ["CUDA_VISIBLE_DEVICES"] == "4,5,6,7"
+    assert all("-slurm77-gpu-" in p.name for p in (four_gpus / "locks").iterdir())
+
+
 def test_too_many_or_none_free_fails_clearly(four_gpus, monkeypatch):
     with pytest.raises(DevicesUnavailable, match=r"needs 5 GPU\(s\) but found 4 from nvidia-smi"):
         with claim(5):
@@ -90,30 +130,26 @@ def test_too_many_or_none_free_fails_clearly(four_gpus, monkeypatch):
 
 
 def test_waits_then_says_who_holds_the_gpus(four_gpus):
-    with claim(3, job="sample chunk 7"):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, "3", "hold"], env=child_env(), stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "0,1,2"
         start = time.monotonic()
         with pytest.raises(DevicesUnavailable) as err:
             with claim(2, timeout=1.0, poll=0.1):
                 pass
         assert 1.0 <= time.monotonic() - start < 5
-        assert "GPU 0: pid" in str(err.value) and "sample chunk 7" in str(err.value)
-        with claim(1) as last:  # the waiting claim held nothing while it waited
+        assert f"GPU 0: pid {holder.pid} (holder job" in str(err.value)
+        with claim(1, timeout=0) as last:  # the waiting claim held nothing while it waited
             assert last == ["3"]
-
-
-HOLDER = """
-import os, signal, sys, time
-from monkeys.devices import claim
-with claim(int(sys.argv[1])) as d:
-    print(",".join(d), flush=True)
-    if sys.argv[2] == "kill":
-        os.kill(os.getpid(), signal.SIGKILL)
-    time.sleep(60)
-"""
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_sigkilled_holder_frees_its_gpus_at_once(four_gpus):
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    env = child_env()
     holder = subprocess.Popen([sys.executable, "-c", HOLDER, "4", "hold"], env=env, stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "0,1,2,3"
     with pytest.raises(DevicesUnavailable):
@@ -131,11 +167,27 @@ def test_sigkilled_holder_frees_its_gpus_at_once(four_gpus):
 
 # ---- through Snakemake ------------------------------------------------------------------------
 
+
 def snakemake(workdir: Path, target: str, env: dict) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "4", "-s", str(HERE / "Snakefile"), "-d", str(workdir),
-         "--resources", "gpu=4", target],
-        env=env, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            target,
+            "--cores",
+            "4",
+            "-s",
+            str(HERE / "Snakefile"),
+            "-d",
+            str(workdir),
+            "--resources",
+            "gpu=4",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
 
@@ -144,8 +196,11 @@ def snakemake(workdir: Path, target: str, env: dict) -> None:
 def snakemake_env(four_gpus):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_")}
     venv_bin = str(Path(sys.executable).parent)
-    env.update(PATH=f"{four_gpus / 'bin'}{os.pathsep}{venv_bin}{os.pathsep}{env['PATH']}",
-               PYTHONPATH=str(REPO / "src"), PROBE_WAIT_S="60")
+    env.update(
+        PATH=f"{four_gpus / 'bin'}{os.pathsep}{venv_bin}{os.pathsep}{env['PATH']}",
+        PYTHONPATH=str(REPO / "src"),
+        PROBE_WAIT_S="60",
+    )
     return env
 
 
@@ -180,11 +235,13 @@ def test_concurrent_gpu_jobs_through_snakemake_never_share_a_gpu(four_gpus, snak
         assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:])), (device, spans)
     peak = max_concurrency(gpu_jobs)
     assert peak >= 2, "jobs never overlapped: the test proves nothing"
-    print(f"most GPU jobs holding GPUs at once: {peak}; devices used: "
-          f"{sorted({d for j in gpu_jobs for d in j['devices']})}")
-    cpu, = records(work, "cpu.json")
+    print(
+        f"most GPU jobs holding GPUs at once: {peak}; devices used: "
+        f"{sorted({d for j in gpu_jobs for d in j['devices']})}"
+    )
+    (cpu,) = records(work, "cpu.json")
     assert cpu["devices"] == [] and cpu["cvd"] is None
-    slurm, = records(work, "slurm.json")
+    (slurm,) = records(work, "slurm.json")
     assert slurm["devices"] == ["5", "7"] and slurm["cvd"] == "5,7" == slurm["cvd_after"]
     locks = sorted(p.name.rsplit("-", 1)[1] for p in (four_gpus / "locks").iterdir())
     assert locks == ["0.lock", "1.lock", "2.lock", "3.lock"]  # the SLURM job took none of 5, 7
@@ -196,7 +253,7 @@ def test_gpu_of_a_sigkilled_job_is_reused_through_snakemake(four_gpus, snakemake
     GPUs at the same time: they can only if the dead job's GPU was freed."""
     work = four_gpus / "work"
     snakemake(work, "after_kill", snakemake_env)
-    victim, = records(work, "victim.json")
+    (victim,) = records(work, "victim.json")
     assert victim["end"] is None and len(victim["devices"]) == 1
     reusers = records(work, "after_kill/*.json")
     assert len(reusers) == 4 and all(j["start"] > victim["start"] for j in reusers)

@@ -22,8 +22,11 @@ initializes it: so claim before creating the engine (or touching `torch.cuda`).
   `DevicesUnavailable`. With `--resources gpu=N` matching the GPUs, Snakemake never starts more
   GPU jobs than there are GPUs, so a wait only happens when something outside the run holds one.
 - Under SLURM (`SLURM_JOB_ID` set and `CUDA_VISIBLE_DEVICES` set by the scheduler's GRES) the
-  scheduler already gave the job its GPUs: the assignment is left untouched. With count 0 (a CPU
-  job) nothing happens at all.
+  scheduler already gave the job its GPUs: the assignment is left untouched; likewise inside a
+  claim (a nested claim, or a child process of the job: vLLM's workers). The one exception: an
+  allocation with more GPUs than the job asks for is being shared by local jobs (Snakemake's
+  local executor in an `salloc`, the #281 problem again), so they are shared out with locks
+  scoped to that SLURM job. With count 0 (a CPU job) nothing happens at all.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from typing import Iterator
 ENV_DEVICES = "MONKEYS_GPUS"
 ENV_LOCK_DIR = "MONKEYS_GPU_LOCK_DIR"
 ENV_WAIT = "MONKEYS_GPU_WAIT_S"
+ENV_CLAIMED = "MONKEYS_GPUS_CLAIMED"
 DEFAULT_WAIT_S = 1800.0
 
 
@@ -87,7 +91,11 @@ def _torch_count() -> list[str] | None:
     try:
         out = subprocess.run(
             [sys.executable, "-c", "import torch; print(torch.cuda.device_count())"],
-            capture_output=True, text=True, timeout=300, check=True, env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+            env=env,
         ).stdout
         return [str(i) for i in range(int(out.split()[-1]))]
     except (OSError, subprocess.SubprocessError, ValueError, IndexError):
@@ -111,10 +119,23 @@ def available(devices: list[str] | str | None = None) -> tuple[list[str], str]:
     return [], "nothing (no nvidia-smi, no CUDA torch)"
 
 
-def scheduler_assigned() -> list[str] | None:
-    """The GPUs SLURM gave this job, or None outside a SLURM job with GPUs."""
-    if os.environ.get("SLURM_JOB_ID") and os.environ.get("CUDA_VISIBLE_DEVICES") is not None:
-        return _split(os.environ["CUDA_VISIBLE_DEVICES"])
+def already_assigned(count: int) -> tuple[list[str], str] | None:
+    """GPUs this job was already given, and by whom; None: claim them.
+
+    - SLURM (`SLURM_JOB_ID`, and `CUDA_VISIBLE_DEVICES` from its GRES) with no more GPUs than the
+      job asks for: the executor plugin submitted this job alone with its GPUs; keep them. (With
+      more, several local jobs share one allocation, e.g. `snakemake --profile profiles/local` in
+      an `salloc` on a GPU node: claim shares them out, see `claim`.)
+    - A `claim` in this process or a parent, which marks its `CUDA_VISIBLE_DEVICES` in
+      `$MONKEYS_GPUS_CLAIMED`: a child that claimed again would wait forever for its parent's locks.
+    """
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is None:
+        return None
+    if os.environ.get(ENV_CLAIMED) == visible:
+        return _split(visible), "a claim in this process or its parent"
+    if os.environ.get("SLURM_JOB_ID") and len(_split(visible)) <= count:
+        return _split(visible), "SLURM"
     return None
 
 
@@ -123,8 +144,12 @@ def default_lock_dir() -> Path:
 
 
 def _lock_path(lock_dir: Path, device: str) -> Path:
-    host = re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname()) or "host"
-    return lock_dir / f"{host}-gpu-{re.sub(r'[^A-Za-z0-9.-]', '_', device)}.lock"
+    """Per host (in case lock_dir is shared between nodes) and, inside a SLURM job, per job: jobs
+    of different allocations never share a GPU, and SLURM may number each one's GPUs from 0."""
+    scope = re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname()) or "host"
+    if os.environ.get("SLURM_JOB_ID"):
+        scope += f"-slurm{re.sub(r'[^0-9A-Za-z_]', '_', os.environ['SLURM_JOB_ID'])}"
+    return lock_dir / f"{scope}-gpu-{re.sub(r'[^A-Za-z0-9.-]', '_', device)}.lock"
 
 
 def _open_lock(path: Path) -> int:
@@ -153,7 +178,8 @@ def _holder(path: Path) -> str:
         info = json.loads(path.read_text() or "{}")
     except (OSError, ValueError):
         return "unknown"
-    return f"pid {info.get('pid')} ({info.get('job', '?')}, since {time.strftime('%H:%M:%S', time.localtime(info.get('since', 0)))})"
+    since = time.strftime("%H:%M:%S", time.localtime(info.get("since", 0)))
+    return f"pid {info.get('pid')} ({info.get('job', '?')}, since {since})"
 
 
 def holders(devices: list[str] | str | None = None, lock_dir: str | Path | None = None) -> dict[str, str | None]:
@@ -203,11 +229,12 @@ def claim(
     if count <= 0:
         yield []
         return
-    assigned = scheduler_assigned()
+    assigned = already_assigned(count)
     if assigned is not None:
-        if len(assigned) < count:
-            _say(f"monkeys.devices: SLURM gave this job {len(assigned)} GPUs ({','.join(assigned)}), it asked for {count}")
-        yield assigned
+        given, by = assigned
+        if len(given) < count:
+            _say(f"monkeys.devices: {by} gave this job {len(given)} GPU(s) ({','.join(given)}); it asked for {count}")
+        yield given
         return
     pool, source = available(devices)
     if count > len(pool):
@@ -249,8 +276,10 @@ def claim(
                 + f" (locks in {lock_dir}; raise ${ENV_WAIT} to wait longer)"
             )
         if now >= waited_message:
-            _say(f"monkeys.devices: waiting for {count} free GPU(s) of {','.join(pool)}; "
-                 + "; ".join(f"GPU {d}: {h}" for d, h in busy.items()))
+            _say(
+                f"monkeys.devices: waiting for {count} free GPU(s) of {','.join(pool)}; "
+                + "; ".join(f"GPU {d}: {h}" for d, h in busy.items())
+            )
             waited_message = now + 60
         time.sleep(poll * (0.5 + rng.random()))
     chosen = list(held)
@@ -261,11 +290,15 @@ def claim(
             os.pwrite(fd, record.encode(), 0)
         except OSError:
             pass  # opened read-only (another user's file): the lock still holds
-    saved = {k: os.environ.get(k) for k in ("CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER")}
-    os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(chosen)
+    saved = {k: os.environ.get(k) for k in ("CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", ENV_CLAIMED)}
+    os.environ["CUDA_VISIBLE_DEVICES"] = os.environ[ENV_CLAIMED] = ",".join(chosen)
     if source == "nvidia-smi -L":
         os.environ.setdefault("CUDA_DEVICE_ORDER", "PCI_BUS_ID")  # CUDA's numbering = nvidia-smi's
-    print(f"monkeys.devices: GPU(s) {','.join(chosen)} of {','.join(pool)} ({source}) for this job", flush=True)
+    print(
+        f"monkeys.devices: GPU(s) {','.join(chosen)} of {','.join(pool)} ({source}) for this job",
+        file=sys.stderr,
+        flush=True,
+    )
     try:
         yield chosen
     finally:

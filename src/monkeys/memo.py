@@ -45,13 +45,13 @@ import secrets
 import signal
 import socket
 import struct
-import sys
 import time
 import zlib
 from pathlib import Path
 
 import numpy as np
 
+from monkeys.jobs import say  # reaches the terminal from inside a rule's log
 from monkeys.tasks import Judgement
 
 Key = tuple[str, str]  # (gold, answer)
@@ -361,16 +361,16 @@ class JudgementMemo:
     def put_many(self, judgements: dict[Key, Judgement]) -> None:
         if not judgements:
             return
-        self.directory.mkdir(parents=True, exist_ok=True)
         keys = list(judgements)
         table: dict[bytes, int] = {}
         vidx = [table.setdefault(_encode(judgements[k]), len(table)) for k in keys]
         hi, lo = _split(b"".join(d[:16] for d in self._digests(keys)))
-        write_segment(self.directory, hi, lo, vidx, list(table))
         try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            write_segment(self.directory, hi, lo, vidx, list(table))
             self.compact()
-        except OSError as err:  # a full or read-only disk must not fail the job that judged
-            log.warning("judgement memo: compaction of %s failed: %s", self.directory, err)
+        except OSError as err:  # a full or read-only disk must not fail the job that did the judging
+            log.warning("judgement memo: could not remember %d judgements in %s: %s", len(keys), self.directory, err)
 
     # compaction -------------------------------------------------------------------------------
 
@@ -433,7 +433,9 @@ class JudgementMemo:
         table: dict[bytes, int] = {}
         vidx = []
         for p in parts:
-            remap = np.array([table.setdefault(p.raw_value(v), len(table)) for v in range(len(p.offsets) - 1)], dtype=np.int64)
+            remap = np.array(
+                [table.setdefault(p.raw_value(v), len(table)) for v in range(len(p.offsets) - 1)], dtype=np.int64
+            )
             vidx.append(remap[p.vidx] if len(p.vidx) else p.vidx)
         write_segment(self.directory, hi, lo, np.concatenate(vidx), list(table), crash_prefix="compact")
         for i, name in enumerate(names):  # only now: every entry is in the committed merged segment
@@ -501,8 +503,7 @@ class JudgementMemo:
                 f"monkeys.memo: migrating the per-file judgement memo {self.directory} "
                 f"({len(dirs)} hash directories) into segment files; this happens once"
             )
-            log.warning(message)
-            print(message, file=sys.stderr, flush=True)
+            say(message)
             count = 0
             batch: dict[bytes, bytes] = {}
             files: list[Path] = []
@@ -530,7 +531,7 @@ class JudgementMemo:
                     d.rmdir()
                 except OSError:
                     pass
-            print(f"monkeys.memo: migrated {count} judgements of {self.directory}", file=sys.stderr, flush=True)
+            say(f"monkeys.memo: migrated {count} judgements of {self.directory}")
             return not self._legacy_dirs()
         except OSError as err:
             log.warning("judgement memo: cannot migrate %s (%s); reading its files one by one", self.directory, err)

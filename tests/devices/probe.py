@@ -27,8 +27,13 @@ def probe(count: int, out: str, hold: float, kill: bool = False, barrier: str | 
     with claim(count, timeout=float(os.environ.get("PROBE_WAIT_S", 60))) as devices:
         start = time.time()  # from here to `end` this job holds `devices`
         record = {
-            "job": out, "count": count, "devices": devices, "pid": os.getpid(),
-            "cvd": os.environ.get("CUDA_VISIBLE_DEVICES"), "waited": start - asked, "start": start,
+            "job": out,
+            "count": count,
+            "devices": devices,
+            "pid": os.getpid(),
+            "cvd": os.environ.get("CUDA_VISIBLE_DEVICES"),
+            "waited": start - asked,
+            "start": start,
         }
         if kill:
             write(out, {**record, "end": None})
@@ -48,8 +53,12 @@ def probe(count: int, out: str, hold: float, kill: bool = False, barrier: str | 
 
 
 if "snakemake" in globals():
-    probe(int(snakemake.resources.gpu), snakemake.output[0], float(snakemake.params.hold),
-          barrier=snakemake.params.get("barrier"))
+    probe(
+        int(snakemake.resources.gpu),
+        snakemake.output[0],
+        float(snakemake.params.hold),
+        barrier=snakemake.params.get("barrier"),
+    )
 elif __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, required=True)

@@ -1,13 +1,16 @@
 import pandas as pd
 
 from monkeys.allocation import active_problems, no_samples
+from monkeys.devices import claim
 from monkeys.jobs import logged_to, say, write_json, write_parquet
 from monkeys.sampling import sample
 
 # vLLM starts worker processes that re-import the main module.
 if __name__ == "__main__":
     spec, chunk, seed = snakemake.params.spec, int(snakemake.wildcards.chunk), snakemake.params.seed
-    with logged_to(snakemake.log[0]):
+    job = f"sample {snakemake.wildcards.samples} chunk {chunk}"
+    # Its own GPUs (tensor_parallel_size of them), chosen before the engine starts.
+    with logged_to(snakemake.log[0]), claim(snakemake.resources.gpu, job=job):
         problems = pd.read_parquet(snakemake.input.problems)
         if allocation := spec["sampling"].get("allocation"):
             earlier = [pd.read_parquet(path) for path in snakemake.input.earlier]
