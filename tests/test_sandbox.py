@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -67,7 +68,8 @@ LIBC = "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nlibc.syscall.re
 
 # name: (program, expected verdict)
 HOSTILE = {
-    # --- limits
+    # --- limits (programs that burn CPU time burn more than twice the limit: a run between the
+    # limit and twice it is judged on the quiet machine's time, see sandbox.CPU_CAP)
     "infinite loop": ("while True: pass", "time limit"),
     "busy reading stdin forever": ("import sys\nwhile True: sys.stdin.read()", "time limit"),
     "fork bomb": ("import os\nwhile True:\n    try: os.fork()\n    except OSError: pass", "time limit"),
@@ -77,23 +79,25 @@ HOSTILE = {
     "endless output ignoring broken pipes": (
         "import sys, os\nwhile True:\n    try: os.write(1, b'x' * 65536)\n    except OSError: pass", "output limit"),
     "output just over the limit": ("import sys\nsys.stdout.write('4' * (16 << 20) + '2')", "output limit"),
-    "cpu in an unwaited child while the parent sleeps": (
-        "import os, time\nif os.fork() == 0:\n    t = time.process_time()\n    while time.process_time() - t < 0.9: pass\n"
-        "    os._exit(0)\nt = time.process_time()\nwhile time.process_time() - t < 0.8: pass\ntime.sleep(1.5)\nprint(42)",
-        "time limit"),
+    # the parent never waits for its children: it blocks on a pipe until they have burnt their CPU
+    "cpu in an unwaited child": (
+        "import os, time\nr, w = os.pipe()\nif os.fork() == 0:\n    t = time.process_time()\n"
+        "    while time.process_time() - t < 1.3: pass\n    os.write(w, b'.')\n    os._exit(0)\n"
+        "t = time.process_time()\nwhile time.process_time() - t < 1.0: pass\nos.read(r, 1)\nprint(42)", "time limit"),
     "cpu in parallel workers": (
         "import os, time\npids = []\nfor _ in range(3):\n    pid = os.fork()\n    if pid == 0:\n"
-        "        t = time.process_time()\n        while time.process_time() - t < 0.6: pass\n        os._exit(0)\n"
+        "        t = time.process_time()\n        while time.process_time() - t < 0.9: pass\n        os._exit(0)\n"
         "    pids.append(pid)\nfor pid in pids: os.waitpid(pid, 0)\nprint(42)", "time limit"),
-    "cpu in a double-forked daemon, parent waits by sleeping": (
-        "import os, time\nif os.fork() == 0:\n    if os.fork() == 0:\n        while True: pass\n    os._exit(0)\n"
-        "time.sleep(2.5)\nprint(42)", "time limit"),
+    "cpu in a double-forked daemon": (
+        "import os, time\nr, w = os.pipe()\nif os.fork() == 0:\n    if os.fork() == 0:\n        t = time.process_time()\n"
+        "        while time.process_time() - t < 2.5: pass\n        os.write(w, b'.')\n    os._exit(0)\n"
+        "os.read(r, 1)\nprint(42)", "time limit"),
     "cpu in threads": (
-        "import threading, time\ndef burn():\n    t = time.thread_time()\n    while time.thread_time() - t < 0.6: pass\n"
+        "import threading, time\ndef burn():\n    t = time.thread_time()\n    while time.thread_time() - t < 1.3: pass\n"
         "ts = [threading.Thread(target=burn) for _ in range(2)]\nfor t in ts: t.start()\nfor t in ts: t.join()\nprint(42)",
         "time limit"),
     "cpu in a multiprocessing pool": (
-        "import multiprocessing, time\ndef burn(_):\n    t = time.process_time()\n    while time.process_time() - t < 0.6: pass\n"
+        "import multiprocessing, time\ndef burn(_):\n    t = time.process_time()\n    while time.process_time() - t < 1.3: pass\n"
         "if __name__ == '__main__':\n    with multiprocessing.get_context('fork').Pool(2) as p: p.map(burn, range(2))\n    print(42)",
         "time limit"),
     "fill /tmp with fallocate": (
@@ -125,12 +129,14 @@ HOSTILE = {
         "        os.dup2(os.open(path, os.O_RDONLY), 2)\n    except OSError:\n        pass\nprint(42)", "passed"),
     "a huge stderr with a correct stdout": (
         "import os\nprint(42, flush=True)\nfor _ in range(2000): os.write(2, b'e' * 65536)", "passed"),
-    "SIGINT to the sandbox's PID 1": ("import os, signal\nos.kill(1, signal.SIGINT)\nprint(42)", "passed"),
+    "SIGINT to the sandbox's PID 1": (
+        "import os, signal\ntry:\n    os.kill(1, signal.SIGINT)\nexcept OSError:\n    pass\nprint(42)", "passed"),
     "every signal to PID 1": (
         "import os, signal\nfor s in signal.valid_signals():\n    try: os.kill(1, s)\n    except OSError: pass\nprint(42)",
         "passed"),
     "killing its parent and PID 1": (
-        "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos.kill(1, signal.SIGKILL)\nprint(42)", "passed"),
+        "import os, signal\nfor pid in (os.getppid(), 1):\n    try:\n        os.kill(pid, signal.SIGKILL)\n    except OSError:\n"
+        "        pass\nprint(42)", "passed"),
     "kill(-1) then itself": ("import os, signal\nos.kill(-1, signal.SIGKILL)\nos.kill(0, signal.SIGKILL)", "runtime error"),
     "SIGSTOP to itself": ("import os, signal\nos.kill(os.getpid(), signal.SIGSTOP)\nprint(42)", "time limit"),
     "a daemon left behind": (
@@ -222,9 +228,9 @@ HOSTILE = {
     "changing the hostname": (
         "import socket, ctypes\nlibc = ctypes.CDLL(None)\nprint('safe' if libc.sethostname(b'pwned', 5) else 'renamed')", "passed"),
     "the judge's environment": (
-        "import os\nleaks = dict(os.environ)\nfor pid in os.listdir('/proc'):\n    try:\n"
-        "        leaks[pid] = open(f'/proc/{pid}/environ').read()\n    except OSError:\n        pass\n"
-        "leaks = {k: v for k, v in leaks.items() if v}\nprint(leaks or 'safe')", "passed"),
+        "import os\nseen = [str(dict(os.environ))]\nfor pid in os.listdir('/proc'):\n    try:\n"
+        "        seen.append(open(f'/proc/{pid}/environ').read())\n    except OSError:\n        pass\n"
+        "seen = ' '.join(seen)\nprint('safe' if not any(v in seen for v in ('PATH=', 'HOME=', 'USER=', 'PYTEST')) else seen)", "passed"),
     "the server's open files": (
         "import os\ntry:\n    print(os.listdir('/proc/1/fd'))\nexcept OSError:\n    print('safe')", "passed"),
     "the server's memory": (
@@ -263,11 +269,27 @@ def test_memory_over_all_processes_and_memfds_is_limited(program):
     judge_is_fine()
 
 
+@needs_cgroups
+def test_the_out_of_memory_killer_spares_the_sandbox():
+    # Many processes smaller than the sandbox's server, each trying to look harmless to the OOM
+    # killer: one of them is killed, never the server (the same sandbox judges the next program).
+    worker = sandbox.SANDBOXES.get()
+    program = (
+        "import os, time\npids = []\nfor _ in range(60):\n    pid = os.fork()\n    if pid == 0:\n"
+        "        try:\n            open('/proc/self/oom_score_adj', 'w').write('-1000')\n        except OSError:\n            pass\n"
+        "        x = bytearray(8 << 20)\n        for i in range(0, len(x), 4096): x[i] = 1\n        time.sleep(2)\n        os._exit(0)\n"
+        "    pids.append(pid)\nfor pid in pids: os.waitpid(pid, 0)\nprint(42)"
+    )
+    assert run(program, limits=Limits(cpu_s=2, memory_mb=256, processes=64)).reason == "memory limit"
+    judge_is_fine()
+    assert sandbox.SANDBOXES.get() is worker
+
+
 def test_output_exactly_at_the_limit_passes():
     limits = Limits(cpu_s=2, output_mb=1)
-    exact = f"import sys\nsys.stdout.write('7' * ((1 << 20) - 1) + '\\n')"
+    exact = "import sys\nsys.stdout.write('7' * ((1 << 20) - 1) + '\\n')"
     assert run_tests(exact, ["\n"], lambda i, out: len(out) == 1 << 20, limits).reason == "passed"
-    over = f"import sys\nsys.stdout.write('7' * (1 << 20) + '\\n')"
+    over = "import sys\nsys.stdout.write('7' * (1 << 20) + '\\n')"
     assert run_tests(over, ["\n"], lambda i, out: True, limits).reason == "output limit"
 
 
@@ -350,3 +372,41 @@ def test_nothing_is_left_when_the_judge_exits():
         leftovers = [p for c in ("memory", "pids") for p in sandbox._Cgroups.ROOT.joinpath(c).rglob("monkeys-sandbox-*")
                      if p.name.split("-")[2] == judge]
         assert leftovers == []
+
+
+def test_without_bubblewrap_the_job_stops(monkeypatch):
+    sandbox._environment.cache_clear()
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name, *args, **kwargs: None)
+    try:
+        assert "bubblewrap is not installed" in sandbox.sandbox_unavailable.__wrapped__()
+        with pytest.raises(sandbox.SandboxUnavailable, match="bubblewrap"):
+            sandbox._Sandbox()
+    finally:
+        monkeypatch.undo()
+        sandbox._environment.cache_clear()
+    from monkeys.tasks import codecontests, task_kind
+
+    monkeypatch.setattr(sandbox, "sandbox_unavailable", lambda: "no bwrap")
+    with pytest.raises(sandbox.SandboxUnavailable, match="no bwrap"):
+        run(ECHO_DOUBLE)
+    monkeypatch.setattr(codecontests, "sandbox_unavailable", lambda: "no bwrap")
+    task = task_kind("codecontests")
+    with pytest.raises(sandbox.VerifierUnavailable, match="no bwrap"):
+        task.preflight(task.verifier_options())
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="as root only: programs then get another uid")
+def test_a_program_that_cannot_be_confined_never_runs(monkeypatch):
+    monkeypatch.setattr(sandbox, "PROGRAM_UID", 1 << 40)  # setresuid fails in the child's setup
+    outcome = {}
+
+    def judge():
+        try:
+            outcome["result"] = run("open('/proc/self/status').read()\nprint(42)")
+        except sandbox.SandboxUnavailable as err:
+            outcome["error"] = str(err)
+
+    thread = threading.Thread(target=judge)  # a new thread: a new sandbox, with the bad uid
+    thread.start()
+    thread.join()
+    assert "cannot confine programs" in outcome.get("error", ""), outcome

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from monkeys.errors import PlanError
 from monkeys.figures import figure_kind
-from monkeys.sampling import COST_FIELDS, ENGINE_FIELDS, SAMPLE_FIELDS
+from monkeys.sampling import COST_FIELDS, ENGINE_FIELDS, SAMPLE_FIELDS, engine_settings, resolve_dtype
 from monkeys.tasks import task_kind
 from monkeys.tasks.base import options_dict, options_from
 
@@ -188,6 +188,8 @@ class Plan:
         self.gpu = config["resources"]["sample"]["gpu"] > 0 if gpu is None else gpu
         self.specs: dict[str, dict[str, dict]] = {name: {} for name in ARTIFACTS}
         self.judged_by: dict[str, str] = {}  # samples key -> the verdicts key that judges them
+        # samples key -> the model's throughput-only engine settings (not part of any hash)
+        self.engines: dict[str, dict] = {}
         self.experiments = {name: self._experiment(name, exp) for name, exp in config["experiments"].items()}
         self.figures = config.get("figures", {})
         for name, figure in self.figures.items():
@@ -285,7 +287,9 @@ class Plan:
         }
         if "allocation" in sampling:  # which problems a chunk samples depends on the verdicts
             spec["verifier"] = verifier
-        return self._add("samples", spec)
+        key = self._add("samples", spec)
+        self.engines[key] = engine_settings(self.config["models"][model_name])
+        return key
 
     def _attempts(self, name: str, attempts: dict, problems: str) -> str:
         if not Path(attempts["path"]).is_file():
@@ -344,14 +348,18 @@ class Plan:
 
     def _model_spec(self, name: str) -> dict:
         """The model fields that can change samples (an allow-list: a new field is never hashed
-        by accident), plus the prepared model's key when it ships in a Python package."""
+        by accident), `dtype: auto` resolved for the machine (bf16 and fp32 samples differ), plus
+        the prepared model's key when it ships in a Python package."""
         model = self.config["models"][name]
         unknown = set(model) - {*SAMPLE_FIELDS, *ENGINE_FIELDS, *COST_FIELDS}
         if unknown:
             raise PlanError(f"model {name!r}: fields {sorted(unknown)} are not classified in monkeys.sampling")
         spec = {k: model[k] for k in SAMPLE_FIELDS if k in model}
+        spec["dtype"] = resolve_dtype(model["dtype"], self.gpu)
         if "package" in model["source"]:
-            spec["prepared"] = self._add("models", {"source": model["source"], "dtype": model["dtype"]})
+            # Weights are stored in the dtype they are served in (bf16 where vLLM picks it).
+            stored = "bfloat16" if spec["dtype"] == "auto" else spec["dtype"]
+            spec["prepared"] = self._add("models", {"source": model["source"], "dtype": stored})
         return spec
 
     def _check_figure(self, name: str, figure: dict) -> None:

@@ -1,4 +1,4 @@
-"""Long-lived helper processes, one per judging thread, and the pipe protocol they answer on.
+"""Long-lived helper processes, one per judging thread.
 
 Expensive verifiers keep a process alive between judgements (a sandbox that forks per test, a Lean
 REPL that has imported Mathlib once). Each judging thread owns one; a worker that misbehaved is
@@ -9,9 +9,6 @@ closed when the interpreter exits.
 from __future__ import annotations
 
 import atexit
-import json
-import os
-import select
 import threading
 from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
@@ -67,16 +64,3 @@ class PerThread(Generic[W]):
         with self._lock:
             self._open.clear()
         self._local = threading.local()
-
-
-def read_json(fd: int, buffer: bytes, delimiter: bytes, timeout: float, limit: int = 64 << 20) -> tuple[dict | None, bytes]:
-    """The next message ending in `delimiter` and the bytes left after it; None if the pipe closed,
-    stayed silent for `timeout` seconds, or sent more than `limit` bytes without a delimiter."""
-    while delimiter not in buffer:
-        ready, _, _ = select.select([fd], [], [], timeout)
-        chunk = os.read(fd, 1 << 20) if ready else b""
-        if not chunk or len(buffer) + len(chunk) > limit:
-            return None, buffer
-        buffer += chunk
-    message, rest = buffer.split(delimiter, 1)
-    return json.loads(message), rest

@@ -17,6 +17,7 @@ rule sample:
     params:
         spec=params_spec("samples"),
         seed=lambda w: plan.chunk_seed(w.samples, int(w.chunk)),
+        engine=lambda w: plan.engines[w.samples],
         model=sample_model_location,
     script:
         "../scripts/sample.py"

@@ -19,7 +19,7 @@ if __name__ == "__main__":
                 f"{allocation['stop_after_correct']} correct")
             problems = active
         if len(problems):
-            samples = sample(problems, spec, chunk, seed, snakemake.params.model)
+            samples = sample(problems, spec, chunk, seed, snakemake.params.model, snakemake.params.engine)
         else:
             samples = no_samples(spec["sampling"]["logprobs"])
         write_parquet(samples, snakemake.output.samples)

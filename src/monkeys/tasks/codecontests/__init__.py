@@ -36,6 +36,7 @@ class CodeContestsOptions(VerifierOptions):
     output_mb: int = 64  # stdout size limit
     processes: int = 64  # process limit inside the sandbox
     wall_factor: float = 3.0  # wall-clock backstop as a multiple of the CPU limit
+    disk_mb: int = 64  # size of the program's private /tmp
 
 
 def _index(name: str) -> str | None:
@@ -62,13 +63,15 @@ def limits_for(gold: dict, options: CodeContestsOptions) -> Limits:
         output_mb=options.output_mb,
         processes=options.processes,
         wall_factor=options.wall_factor,
+        disk_mb=options.disk_mb,
     )
 
 
 @register("codecontests")
 class CodeContests(Task):
     stop = ("\n```",)
-    verifier_version = "1"
+    # 2: bubblewrap sandbox, all processes accounted, ASCII-whitespace tokens (1 had false passes)
+    verifier_version = "2"
     verifier_options = CodeContestsOptions
     no_answer = "no code"
     expensive = True

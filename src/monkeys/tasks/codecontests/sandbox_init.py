@@ -5,15 +5,17 @@ that child the program.
 the standard library) inside bubblewrap, whose mount namespace holds nothing but the interpreter,
 its standard library, the shared libraries they load, a fresh /proc and a few device nodes, all
 read-only. Requests arrive on a SOCK_SEQPACKET socket: a JSON header with the limits, and as
-passed file descriptors the program's source (a sealed memfd), its input (a sealed memfd), the
-write ends of the judge's stdout and stderr pipes, and, where the judge could make them, the
-`cgroup.procs` files of this worker's cgroups. No path the program could control is ever opened by
-anyone but the program itself.
+passed file descriptors the program's source (a sealed memfd), its input (a sealed memfd) and
+the write ends of the judge's stdout and stderr pipes. No path the program could control is ever
+opened by anyone but the program itself. Where the judge has cgroups, it has put this process in
+them, so every child is born there (moving a process between cgroup v1 groups waits for an RCU
+grace period, about 15 ms: too slow once per test).
 
 Why a fork per test, set up like this (in `become_program`):
-- The child joins the cgroups (a write of "0" to fds the judge opened), and when the sandbox runs
-  as real root it becomes an unprivileged uid (65534): the program never has the uid of this
-  server, so it can neither signal, renice nor prlimit it.
+- The child makes itself the out-of-memory killer's first choice (oom_score_adj 1000, and as
+  root also its floor), so that a program near its memory limit never gets this server killed;
+  and when the sandbox runs as real root it becomes an unprivileged uid (65534): the program never
+  has the uid of this server, so it can neither signal, renice nor prlimit it.
 - It enters a new user, mount, IPC and UTS namespace. The new user namespace gives it fresh user
   and session keyrings and makes every inherited mount locked; the new mount namespace gets a
   fresh, size- and inode-bounded tmpfs on /tmp (the program's work directory). When the last
@@ -31,7 +33,8 @@ While the program runs this process reaps every process that dies (as the namesp
 inherits orphans) and sums their CPU time from wait4: after the program ends it kills every
 other process in the namespace and reaps them too, so the CPU time reported covers every process
 the program started, waited for or not. Every 0.1 s it also adds up the CPU time of the live
-processes (/proc/*/stat) and stops the program once the total exceeds the limit; the wall-clock
+processes (/proc/*/stat) and stops the program once the total exceeds the cap the judge set
+(twice the limit: the judge re-runs programs between the limit and the cap); the wall-clock
 backstop counts only time in which the program was not waiting for a CPU (the run-queue wait in
 /proc/*/task/*/schedstat is subtracted), so a loaded machine does not turn a CPU-bound program's
 verdict into a time limit, while a sleeping program still reaches it.
@@ -40,9 +43,12 @@ Signals: PID 1 of a PID namespace receives from inside it only the signals it ha
 process handles SIGCHLD (a wake-up) and nothing else, so a program cannot stop it.
 """
 
+import atexit
 import ctypes
+import gc
 import io
 import json
+import linecache
 import os
 import platform
 import resource
@@ -52,6 +58,8 @@ import socket
 import struct
 import sys
 import time
+import traceback
+import types
 
 MEMORY_EXIT = 102  # exit status of a program that raised MemoryError (as in sandbox.py)
 TICK_S = 0.1
@@ -235,7 +243,7 @@ def set_limit(name, soft, hard):
 
 
 def set_limits(limits):
-    cpu = max(1, int(limits["cpu_s"] + 0.999)) + 1  # a backstop: the server stops the group first
+    cpu = max(1, int(limits["cpu_cap_s"] + 0.999)) + 1  # a backstop: the server stops the group first
     memory = limits["memory_mb"] << 20
     for name, value in (
         ("RLIMIT_CPU", (cpu, cpu + 1)),
@@ -275,16 +283,18 @@ def read_all(fd):
 def become_program(config, limits, fds, status_w, filter_program):
     """In the forked child: set up, then run the program; never returns."""
     try:
-        source_fd, stdin_fd, stdout_fd, stderr_fd, *cgroup_fds = fds
+        source_fd, stdin_fd, stdout_fd, stderr_fd = fds
         signal.set_wakeup_fd(-1)
         os.setsid()
-        for fd in cgroup_fds:
-            os.write(fd, b"0")
+        check(libc.prctl(PR_SET_DUMPABLE, UL(1), UL(0), UL(0), UL(0)), "dumpable")  # its own /proc files
+        # The first the out-of-memory killer picks, before this server; as root, with
+        # CAP_SYS_RESOURCE, this is also the lowest the program can set it back to.
+        write_file("/proc/self/oom_score_adj", "1000")
         if config["program_uid"] is not None:
             os.setgroups([])
             os.setresgid(config["program_gid"], config["program_gid"], config["program_gid"])
             os.setresuid(config["program_uid"], config["program_uid"], config["program_uid"])
-        check(libc.prctl(PR_SET_DUMPABLE, UL(1), UL(0), UL(0), UL(0)), "dumpable")
+        check(libc.prctl(PR_SET_DUMPABLE, UL(1), UL(0), UL(0), UL(0)), "dumpable")  # reset by setuid
         check(libc.prctl(PR_SET_PDEATHSIG, UL(signal.SIGKILL), UL(0), UL(0), UL(0)), "pdeathsig")
         enter_namespaces(limits)
         source = read_all(source_fd)
@@ -311,10 +321,6 @@ def become_program(config, limits, fds, status_w, filter_program):
 
 def run_program(source):
     """Run the program as `python solution.py` would, then exit with its status."""
-    import atexit
-    import linecache
-    import types
-
     try:
         os.environ.clear()
         sys.stdin = sys.__stdin__ = io.open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
@@ -338,8 +344,6 @@ def run_program(source):
         except MemoryError:
             status = MEMORY_EXIT
         except BaseException:
-            import traceback
-
             traceback.print_exc()
             status = 1
         try:
@@ -428,17 +432,24 @@ class Execution:
                 self.status = status
 
 
-def kill_everything_but_me(execution):
+def kill_everything_but_me(execution, wake_r, patience_s=10.0):
     """kill(-1) from a namespace's init reaches every other process in it; repeat until none is
-    left, since a process may fork between the signal and the reaping."""
+    left, since a process may fork between the signal and the reaping. False if some survive."""
+    waiter = select.poll()
+    waiter.register(wake_r, select.POLLIN)
+    give_up = time.monotonic() + patience_s
     while True:
         try:
             os.kill(-1, signal.SIGKILL)
-        except ProcessLookupError:
+        except OSError:
             pass
-        execution.reap(block=True)
+        execution.reap(block=False)
         if not other_pids():
-            return
+            return True
+        if time.monotonic() > give_up:
+            return False
+        if waiter.poll(5):
+            drain(wake_r)
 
 
 def run_test(sock, config, request, fds, filter_program, wake_r):
@@ -456,7 +467,7 @@ def run_test(sock, config, request, fds, filter_program, wake_r):
     poller.register(wake_r, select.POLLIN)
     poller.register(sock.fileno(), select.POLLIN)
     stopped, waited, next_check = None, 0.0, start + TICK_S
-    cpu_limit, wall_s, wall_cap = limits["cpu_s"], limits["wall_s"], limits["wall_cap_s"]
+    cpu_limit, wall_s, wall_cap = limits["cpu_cap_s"], limits["wall_s"], limits["wall_cap_s"]
     while True:
         execution.reap(block=False)
         if execution.status is not None:
@@ -485,12 +496,12 @@ def run_test(sock, config, request, fds, filter_program, wake_r):
             break
         next_check = now + TICK_S
     elapsed = time.monotonic() - start
-    kill_everything_but_me(execution)
+    survivors = not kill_everything_but_me(execution, wake_r)
     setup = os.read(status_r, 4096)
     os.close(status_r)
     report = {
         "exit": None, "signal": None, "cpu_s": execution.cpu, "max_rss_mb": execution.max_rss_kb / 1024,
-        "stopped": stopped, "wall_s": elapsed, "waited_s": waited, "setup_error": None,
+        "stopped": stopped, "wall_s": elapsed, "waited_s": waited, "setup_error": None, "survivors": survivors,
     }
     if setup != b"ok":
         report["setup_error"] = setup.decode(errors="replace") or "the child died during its setup"
@@ -549,6 +560,9 @@ def main():
     except ValueError:
         filter_program = None
     before = tamper_state()
+    # Everything allocated so far is shared with every child: keep the collector off those pages,
+    # so that children do not copy them (copy-on-write) by merely traversing them.
+    gc.freeze()
     sock.send(json.dumps({"ready": True, "seccomp": filter_program is not None, "uid": os.getuid()}).encode())
     while True:
         try:
