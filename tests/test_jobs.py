@@ -52,6 +52,7 @@ def test_a_rule_script_runs_outside_snakemake(tmp_path):
         os.chdir(cwd)
     subprocess.run([sys.executable, "-m", "monkeys.jobs", "download", f"problems={key}"], cwd=tmp_path, check=True,
                    capture_output=True)
-    assert len(pd.read_parquet(tmp_path / f"cache/problems/{key}.parquet")) == 8
+    size = config["tasks"]["gsm8k"]["subset"]["size"]
+    assert len(pd.read_parquet(tmp_path / f"cache/problems/{key}.parquet")) == size
     assert json.loads((tmp_path / f"cache/problems/{key}.spec.json").read_text())["kind"] == "gsm8k"
-    assert "8 problems" in next((tmp_path / "logs/download").glob("*.log")).read_text()
+    assert f"{size} problems" in next((tmp_path / "logs/download").glob("*.log")).read_text()
