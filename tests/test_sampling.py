@@ -137,7 +137,7 @@ def test_progress_line_from_vllm_counters(monkeypatch):
         import time
 
         time.sleep(0.2)
-    assert lines and "chunk 0: 4/64 samples, 1000 tokens" in lines[-1] and "left" in lines[-1]
+    assert lines and "chunk 0: 4/64 samples, 1000 tokens" in lines[-1] and "about" in lines[-1] and "left" in lines[-1]
 
 
 def test_nucleus_keeps_exactly_vllms_top_p_set():

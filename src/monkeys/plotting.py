@@ -63,8 +63,10 @@ def plot_coverage(curves: dict[str, pd.DataFrame], figure: dict, outputs: list[s
             if np.isfinite(fit.get("a", math.nan)):
                 k = np.geomspace(1, kmax, 200)
                 r2 = f", r²={fit['r2']:.2f}" if np.isfinite(fit.get("r2", math.nan)) else ""
-                ax.plot(k, law(k, fit["a"], fit["b"]), color=color, ls="--", lw=1.2,
-                        label=f"fit: $10^{{{fit['a']:.2f}\\,k^{{{fit['b']:.2f}}}}}${r2}")
+                form = fit.get("form", "log10")
+                base = "10" if form == "log10" else "e"
+                ax.plot(k, law(k, fit["a"], fit["b"], form), color=color, ls="--", lw=1.2,
+                        label=f"fit ({form}): ${base}^{{{fit['a']:.2f}\\,k^{{{fit['b']:.2f}}}}}${r2}")
             else:
                 ax.plot([], [], color=color, ls="--", lw=1.2, label=f"no fit: {fit.get('note') or 'too few points'}")
     if not curves:
