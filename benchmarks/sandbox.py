@@ -4,7 +4,7 @@
    workers: executions (one program on one test) per second, counting the sandbox start-up.
 2. One chunk as the embedded default makes it: 8 shipped problems x 8 samples, each sample the
    problem's reference solution (all 10 tests run: the worst case for a passing program) with a
-   distinct comment so that nothing is de-duplicated; judged by `monkeys.verify` without memo.
+   distinct comment so that nothing is de-duplicated; judged by `monkeys.verdicts` without memo.
 
 Prints the CPU model, the load average before and after, and how resources are accounted
 (cgroups or rlimits), since all three change the numbers.
@@ -25,7 +25,7 @@ import pandas as pd
 from monkeys.problems import download
 from monkeys.tasks import task_kind
 from monkeys.tasks.codecontests import sandbox
-from monkeys.verify import verify
+from monkeys.verdicts import verify
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "codecontests" / "problems.jsonl"
 

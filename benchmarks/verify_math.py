@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from monkeys.tasks import competition_math
-from monkeys.verify import verify
+from monkeys.verdicts import verify
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "math" / "test.jsonl"
 

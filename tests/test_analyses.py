@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monkeys.cost import dollars_at, flops_at, flops_over_positions, token_usage
 from monkeys.extrapolation import beta_binomial_coverage, extrapolate, fit_beta_binomial, thin_counts
 from monkeys.selection import best_of_k, majority_vote, select
+from monkeys.tokens import count_tokens, dollars_at, flops_at, flops_over_positions
 
 MODEL = {"parameters": 1000, "layers": 2, "d_model": 8}
 
@@ -18,7 +18,7 @@ MODEL = {"parameters": 1000, "layers": 2, "d_model": 8}
 def test_flops_formula_on_a_hand_computed_case():
     # One problem, prompt of 3 tokens, two samples generating 2 and 4 tokens.
     samples = pd.DataFrame({"problem_id": ["p", "p"], "num_prompt_tokens": [3, 3], "num_output_tokens": [2, 4]})
-    usage = token_usage(samples)
+    usage = count_tokens(samples)
     # Per token 2 * (N + 2 * L * context * d) = 2 * (1000 + 2 * 2 * context * 8) = 2000 + 64 * context.
     prefill = sum(2000 + 64 * c for c in (1, 2, 3))  # contexts 1, 2, 3
     gen_a = sum(2000 + 64 * c for c in (4, 5))

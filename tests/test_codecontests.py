@@ -1,5 +1,5 @@
 """The CodeContests task: prompts, program extraction, the output checker, and judging the shipped
-problems' reference solutions in the sandbox (and through `monkeys.verify`)."""
+problems' reference solutions in the sandbox (and through `monkeys.verdicts`)."""
 
 import json
 
@@ -12,7 +12,7 @@ from monkeys.tasks import Judgement, PromptOptions, task_kind
 from monkeys.tasks.codecontests import INSTRUCTION, CodeContestsOptions, float_tolerance, limits_for
 from monkeys.tasks.codecontests.checker import outputs_match
 from monkeys.tasks.codecontests.sandbox import sandbox_unavailable
-from monkeys.verify import verify
+from monkeys.verdicts import verify
 
 cc = task_kind("codecontests")
 

@@ -5,7 +5,7 @@ from conftest import DATA, read_jsonl
 from monkeys.problems import load_rows
 from monkeys.tasks import PromptOptions, VerifierOptions, task_kind
 from monkeys.tasks.competition_math import last_boxed
-from monkeys.verify import verify
+from monkeys.verdicts import verify
 
 math_task = task_kind("math")
 

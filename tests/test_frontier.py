@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monkeys.cost import dollars_at
 from monkeys.frontier import CROSSING_COLUMNS, FRONTIER_COLUMNS, compute_frontier, plot_frontier
+from monkeys.tokens import dollars_at
 
 
 def linear_experiments():

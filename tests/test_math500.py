@@ -11,7 +11,7 @@ from conftest import REPO
 from monkeys.plan import Plan
 from monkeys.problems import download
 from monkeys.tasks import task_kind
-from monkeys.verify import verify
+from monkeys.verdicts import verify
 
 SOURCE = {"local": str(REPO / "data/math500/test.jsonl")}
 

@@ -18,7 +18,7 @@ from monkeys.tasks import Judgement, PromptOptions, task_kind
 from monkeys.tasks.base import options_dict
 from monkeys.tasks.minif2f import MATHLIB_COMMIT, MiniF2FOptions, repl
 from monkeys.tasks.minif2f.rules import rejection
-from monkeys.verify import verify
+from monkeys.verdicts import verify
 
 minif2f = task_kind("minif2f")
 TEST = [json.loads(line) for line in (REPO / "data/minif2f/minif2f_math_test130.jsonl").read_text().splitlines()]

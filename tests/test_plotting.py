@@ -7,7 +7,7 @@ import pytest
 
 from monkeys import plotting
 from monkeys.extrapolation import beta_binomial_coverage
-from monkeys.scaling import law
+from monkeys.fits import law
 
 FIGURE = {"title": "t", "size": [5.0, 3.5], "dpi": 50, "show_ci": True, "show_fit": True, "log_y": False, "kind": "coverage"}
 

@@ -30,7 +30,7 @@ from monkeys.tasks.swebench import (
     patch_problem,
 )
 from monkeys.tasks.swebench.harness import docker_unavailable, grade_log
-from monkeys.verify import verify
+from monkeys.verdicts import verify
 
 swebench = task_kind("swebench")
 ROWS = {json.loads(line)["instance_id"]: json.loads(line) for line in (REPO / "data/swebench/lite_test.jsonl").open()}

@@ -15,7 +15,7 @@ from scipy import optimize, stats
 from scipy.special import betaln
 
 from monkeys.coverage import coverage_curve
-from monkeys.scaling import fit_scaling_law, law
+from monkeys.fits import fit, law
 
 
 def fit_beta_binomial(counts: pd.DataFrame) -> dict:
@@ -65,7 +65,7 @@ def extrapolate(counts: pd.DataFrame, spec: dict) -> tuple[pd.DataFrame, dict]:
     ks = np.arange(1, int(counts["num_samples"].min()) + 1)
     thinned = thin_counts(counts, spec["fraction"], spec["seed"])
     beta_binomial = fit_beta_binomial(thinned)
-    power_law = fit_scaling_law(coverage_curve(thinned, n_bootstrap=0), spec["num_points"])
+    power_law = fit(coverage_curve(thinned, n_bootstrap=0), spec["num_points"])
     table = pd.DataFrame(
         {
             "k": ks,

@@ -73,7 +73,7 @@ def plot(kind: str, inputs: dict[str, list[str]], labels: list[str], experiments
 
 def cost_axes(budget: str, tokens: dict, experiments: dict) -> dict:
     """label -> (k -> total FLOPs or dollars of k samples for every problem)."""
-    from monkeys.cost import dollars_at, flops_at
+    from monkeys.tokens import dollars_at, flops_at
 
     def axis(usage, model):
         return (lambda ks: flops_at(usage, ks, model)) if budget == "flops" else (lambda ks: dollars_at(usage, ks, model["price"]))
@@ -91,7 +91,7 @@ def frontier(inputs: dict[str, list[str]], labels: list[str], experiments: list[
 
 def with_spending(curves: dict, tokens: dict, experiments: dict) -> dict:
     """Curves relabelled, for adaptive experiments, with the share of a fixed-n run's FLOPs drawn."""
-    from monkeys.cost import flops_at, flops_drawn
+    from monkeys.tokens import flops_at, flops_drawn
 
     labelled = {}
     for label, curve in curves.items():

@@ -4,7 +4,7 @@ per problem give the highest coverage, and the budgets at which the best model c
 The paper compares models at equal FLOPs or dollars (its Figures 4 and 6): a small model with many
 samples can beat a large model with few. This module turns that comparison into a table a figure or
 a report can quote, from each experiment's coverage curve (k -> coverage) and cost function
-(k -> FLOPs or dollars, e.g. `monkeys.cost.flops_at` or `dollars_at`).
+(k -> FLOPs or dollars, e.g. `monkeys.tokens.flops_at` or `dollars_at`).
 
 Between two sample counts k1 < k2 of one experiment, coverage is interpolated linearly in cost.
 That is achievable, not just a drawing convention: giving k1 samples to a random fraction of the

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy.special import gammaln
 
 from monkeys.coverage import bootstrap_band, count_correct, pass_at_k
-from monkeys.scaling import fit_points
+from monkeys.fits import fit_points
 
 
 def best_of_k(correct: np.ndarray, scores: np.ndarray, ks) -> np.ndarray:

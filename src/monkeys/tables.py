@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from monkeys.fits import FIT_COLUMNS
 from monkeys.jobs import read_json
-from monkeys.scaling import FIT_COLUMNS
 
 
 def coverage_table(experiments: list[str], curves: list[str]) -> pd.DataFrame:
@@ -26,7 +26,7 @@ def spending_table(experiments: list[str], tokens: list[str], infos: list[dict])
     """The `spending_table` rule: samples, generated tokens and FLOPs each sampled experiment drew,
     beside what drawing all n_samples for every problem (a fixed-n run) costs. They differ only
     under adaptive allocation; FLOPs need the model's shape (else NaN)."""
-    from monkeys.cost import flops_at, flops_drawn
+    from monkeys.tokens import flops_at, flops_drawn
 
     rows = []
     for name, path, info in zip(experiments, tokens, infos):

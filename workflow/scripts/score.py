@@ -2,7 +2,7 @@ import pandas as pd
 
 from monkeys.devices import claim
 from monkeys.jobs import logged_to, write_json, write_parquet
-from monkeys.scorers import score
+from monkeys.scores import score
 
 spec = snakemake.params.spec
 job = f"score {snakemake.wildcards.scores} chunk {snakemake.wildcards.chunk}"

@@ -1,7 +1,7 @@
 import pandas as pd
 
 from monkeys.jobs import logged_to, write_json, write_parquet
-from monkeys.verify import verify
+from monkeys.verdicts import verify
 
 spec = snakemake.params.spec
 with logged_to(snakemake.log[0]):

@@ -37,7 +37,7 @@ def _math_verify():
         raise VerifierUnavailable(why)
     import math_verify
 
-    # monkeys.verify enforces the time limit; silence math-verify's warning that its own is off.
+    # monkeys.verdicts enforces the time limit; silence math-verify's warning that its own is off.
     logging.getLogger("math_verify").setLevel(logging.ERROR)
     return math_verify
 

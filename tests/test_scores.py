@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from monkeys.scorers import score
+from monkeys.scores import score
 
 SAMPLES = pd.DataFrame(
     {

@@ -23,7 +23,7 @@ def flops_over_positions(num_tokens, first_context, parameters: int, layers: int
     return 2.0 * parameters * t + 4.0 * layers * d_model * (t * c0 + t * (t - 1) / 2)
 
 
-def token_usage(samples: pd.DataFrame) -> pd.DataFrame:
+def count_tokens(samples: pd.DataFrame) -> pd.DataFrame:
     """Per problem: samples, prompt length, and the first two moments of the generated length
     (enough for exact FLOPs, which are quadratic in the generated length)."""
     grouped = samples.assign(squared=samples["num_output_tokens"].astype(float) ** 2).groupby("problem_id", sort=True)

@@ -6,7 +6,7 @@ import pytest
 
 from monkeys.errors import VerifierUnavailable
 from monkeys.tasks import Judgement, competition_math, task_kind
-from monkeys.verify import verify
+from monkeys.verdicts import verify
 
 gsm8k = task_kind("gsm8k")
 

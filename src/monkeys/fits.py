@@ -41,7 +41,7 @@ def law(k, a: float, b: float, form: str = "log10"):
     return 10.0**exponent if _check_form(form) == "log10" else np.exp(exponent)
 
 
-def fit_scaling_law(curve: pd.DataFrame, num_points: int = 40, form: str = "log10") -> dict:
+def fit(curve: pd.DataFrame, num_points: int = 40, form: str = "log10") -> dict:
     """Fit (a, b) to a coverage curve with columns k, coverage, in the given form (module docstring).
 
     Points with zero coverage have no logarithm and are left out; with fewer than three usable
