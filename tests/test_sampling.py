@@ -167,3 +167,12 @@ def test_use_nucleus_patches_and_restores_vllms_sampler():
     finally:
         assert not sampling.use_nucleus(0)
     assert ops.apply_top_k_top_p is original
+
+
+def test_cpu_block_size_default(monkeypatch):
+    """Small KV blocks on CPU: each of a prompt's n samples recomputes the prompt's partial last block."""
+    monkeypatch.setattr(sampling, "_on_cpu", lambda: True)
+    assert sampling.engine_arguments(MODEL, "/m", seed=0)["block_size"] == sampling.CPU_BLOCK_SIZE == 32
+    assert sampling.engine_arguments(MODEL, "/m", seed=0, engine={"block_size": 128})["block_size"] == 128
+    monkeypatch.setattr(sampling, "_on_cpu", lambda: False)
+    assert "block_size" not in sampling.engine_arguments(MODEL, "/m", seed=0)  # GPUs: vLLM's 16
