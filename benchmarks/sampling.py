@@ -51,7 +51,7 @@ def parse(text: str) -> dict:
 def measure(mode: str, spec: dict, problems_path: str, model: str, engine: dict, best: dict) -> dict:
     import pandas as pd
 
-    from monkeys.sampling import configure_cpu_engine, engine_arguments, sample, sampling_params, use_nucleus
+    from monkeys.samples import configure_cpu_engine, engine_arguments, sample, sampling_params, use_nucleus
 
     problems = pd.read_parquet(problems_path)
     seed = spec.get("seed", 0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from monkeys.sampling import SAMPLE_COLUMNS
+from monkeys.samples import SAMPLE_COLUMNS
 
 
 def active_problems(problems: pd.DataFrame, earlier: list[pd.DataFrame], stop_after_correct: int) -> pd.DataFrame:

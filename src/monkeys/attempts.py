@@ -13,7 +13,7 @@ import json
 
 import pandas as pd
 
-from monkeys.sampling import SAMPLE_COLUMNS
+from monkeys.samples import SAMPLE_COLUMNS
 from monkeys.tasks.base import AttemptFields
 
 

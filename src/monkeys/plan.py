@@ -34,7 +34,7 @@ from pathlib import Path
 
 from monkeys.errors import PlanError
 from monkeys.figures import figure_kind
-from monkeys.sampling import COST_FIELDS, ENGINE_FIELDS, SAMPLE_FIELDS, engine_settings, resolve_dtype
+from monkeys.samples import COST_FIELDS, ENGINE_FIELDS, SAMPLE_FIELDS, engine_settings, resolve_dtype
 from monkeys.tasks import task_kind
 from monkeys.tasks.base import options_dict, options_from
 
@@ -353,7 +353,7 @@ class Plan:
         model = self.config["models"][name]
         unknown = set(model) - {*SAMPLE_FIELDS, *ENGINE_FIELDS, *COST_FIELDS}
         if unknown:
-            raise PlanError(f"model {name!r}: fields {sorted(unknown)} are not classified in monkeys.sampling")
+            raise PlanError(f"model {name!r}: fields {sorted(unknown)} are not classified in monkeys.samples")
         spec = {k: model[k] for k in SAMPLE_FIELDS if k in model}
         spec["dtype"] = resolve_dtype(model["dtype"], self.gpu)
         if "package" in model["source"]:

@@ -14,7 +14,7 @@ os.environ.update(
 
 from monkeys.errors import PlanError
 from monkeys.plan import ARTIFACTS, HASH_PATTERN, Plan, spec_path
-from monkeys.sampling import model_location
+from monkeys.samples import model_location
 
 try:
     plan = Plan(config)

@@ -3,7 +3,7 @@ import pandas as pd
 from monkeys.allocation import active_problems, no_samples
 from monkeys.devices import claim
 from monkeys.jobs import logged_to, say, write_json, write_parquet
-from monkeys.sampling import sample
+from monkeys.samples import sample
 
 # vLLM starts worker processes that re-import the main module.
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from monkeys import sampling
+from monkeys import samples
 
 INTEL_AMX = "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu sse avx2 avx512f avx512_bf16 amx_bf16 amx_tile\n"
 AMD_ZEN4 = "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu sse avx2 avx512f avx512_bf16\n"
@@ -20,25 +20,25 @@ ARM_BF16 = "processor\t: 0\nFeatures\t: fp asimd sve bf16 i8mm\n"
 def test_auto_dtype_on_cpu_follows_native_bf16(tmp_path, cpuinfo, expected):
     path = tmp_path / "cpuinfo"
     path.write_text(cpuinfo)
-    assert sampling.resolve_dtype("auto", gpu=False, cpuinfo=str(path)) == expected
+    assert samples.resolve_dtype("auto", gpu=False, cpuinfo=str(path)) == expected
 
 
 def test_auto_dtype_on_gpu_is_left_to_vllm(tmp_path):
     path = tmp_path / "cpuinfo"
     path.write_text(AMD_ZEN2)  # the submitting node's CPU says nothing about the GPU
-    assert sampling.resolve_dtype("auto", gpu=True, cpuinfo=str(path)) == "auto"
+    assert samples.resolve_dtype("auto", gpu=True, cpuinfo=str(path)) == "auto"
 
 
 def test_explicit_dtype_and_unreadable_cpuinfo(tmp_path):
     path = tmp_path / "cpuinfo"
     path.write_text(AMD_ZEN2)
-    assert sampling.resolve_dtype("bfloat16", gpu=False, cpuinfo=str(path)) == "bfloat16"
-    assert sampling.resolve_dtype("float16", gpu=True) == "float16"
-    assert sampling.resolve_dtype("auto", gpu=False, cpuinfo=str(tmp_path / "missing")) == "float32"
+    assert samples.resolve_dtype("bfloat16", gpu=False, cpuinfo=str(path)) == "bfloat16"
+    assert samples.resolve_dtype("float16", gpu=True) == "float16"
+    assert samples.resolve_dtype("auto", gpu=False, cpuinfo=str(tmp_path / "missing")) == "float32"
 
 
 def test_field_lists_are_disjoint_and_throughput_knobs_unhashed():
-    lists = [set(sampling.SAMPLE_FIELDS), set(sampling.ENGINE_FIELDS), set(sampling.COST_FIELDS)]
+    lists = [set(samples.SAMPLE_FIELDS), set(samples.ENGINE_FIELDS), set(samples.COST_FIELDS)]
     assert sum(map(len, lists)) == len(set().union(*lists))
     assert {"dtype", "max_model_len", "enforce_eager", "tensor_parallel_size", "source"} <= lists[0]
     assert {"max_num_seqs", "max_num_batched_tokens", "gpu_memory_utilization", "cpu_kvcache_gib",
@@ -54,8 +54,8 @@ ENGINE = {"gpu_memory_utilization": 0.5, "cpu_kvcache_gib": 2.5, "max_num_seqs":
 
 
 def test_engine_arguments_carry_engine_knobs(monkeypatch):
-    monkeypatch.setattr(sampling, "_on_cpu", lambda: True)
-    args = sampling.engine_arguments(MODEL, "/m", seed=7, engine=ENGINE)
+    monkeypatch.setattr(samples, "_on_cpu", lambda: True)
+    args = samples.engine_arguments(MODEL, "/m", seed=7, engine=ENGINE)
     assert args["max_num_seqs"] == 512 and args["max_num_batched_tokens"] == 8192
     assert args["enable_chunked_prefill"] is True and args["block_size"] == 128
     assert args["gpu_memory_utilization"] == 0.5
@@ -65,21 +65,21 @@ def test_engine_arguments_carry_engine_knobs(monkeypatch):
 
 
 def test_unset_knobs_leave_vllm_defaults(monkeypatch):
-    monkeypatch.setattr(sampling, "_on_cpu", lambda: False)
-    args = sampling.engine_arguments({**MODEL, "dtype": "auto"}, "/m", seed=0, engine={"max_num_seqs": None})
+    monkeypatch.setattr(samples, "_on_cpu", lambda: False)
+    args = samples.engine_arguments({**MODEL, "dtype": "auto"}, "/m", seed=0, engine={"max_num_seqs": None})
     assert "max_num_seqs" not in args and "kv_cache_memory_bytes" not in args
     assert args["dtype"] == "auto"  # GPU: vLLM picks the checkpoint's dtype
 
 
 def test_auto_dtype_resolved_on_cpu_when_the_plan_did_not(monkeypatch):
-    monkeypatch.setattr(sampling, "_on_cpu", lambda: True)
-    monkeypatch.setattr(sampling, "resolve_dtype", lambda requested, gpu: "float32")
-    assert sampling.engine_arguments({**MODEL, "dtype": "auto"}, "/m", seed=0)["dtype"] == "float32"
+    monkeypatch.setattr(samples, "_on_cpu", lambda: True)
+    monkeypatch.setattr(samples, "resolve_dtype", lambda requested, gpu: "float32")
+    assert samples.engine_arguments({**MODEL, "dtype": "auto"}, "/m", seed=0)["dtype"] == "float32"
 
 
 def test_engine_settings_picks_engine_fields_only():
     config = {**MODEL, **ENGINE, "parameters": 1, "price": {}}
-    assert sampling.engine_settings(config) == ENGINE
+    assert samples.engine_settings(config) == ENGINE
 
 
 class FakeLLM:
@@ -109,12 +109,12 @@ class FakeLLM:
 def test_sample_passes_engine_settings_to_vllm(monkeypatch, capsys):
     vllm = pytest.importorskip("vllm")
     monkeypatch.setattr(vllm, "LLM", FakeLLM)
-    monkeypatch.setattr(sampling, "_on_cpu", lambda: False)
+    monkeypatch.setattr(samples, "_on_cpu", lambda: False)
     FakeLLM.created.clear()
     spec = {"model": MODEL, "stop": ["Question:"],
             "sampling": {"chunk_size": 4, "temperature": 0.6, "top_p": 0.95, "max_tokens": 16, "logprobs": True}}
     problems = pd.DataFrame({"problem_id": ["p1", "p2"], "prompt": ["a", "b"]})
-    table = sampling.sample(problems, spec, chunk=2, seed=11, model_path="/m", engine=ENGINE)
+    table = samples.sample(problems, spec, chunk=2, seed=11, model_path="/m", engine=ENGINE)
     (args,) = FakeLLM.created
     assert args["max_num_seqs"] == 512 and args["max_num_batched_tokens"] == 8192 and args["seed"] == 11
     assert list(table["sample_idx"]) == [8, 9, 10, 11] * 2  # chunk 2 of 4 samples, in completion order
@@ -127,11 +127,11 @@ def test_sample_passes_engine_settings_to_vllm(monkeypatch, capsys):
 
 def test_progress_line_from_vllm_counters(monkeypatch):
     lines = []
-    monkeypatch.setattr(sampling, "say", lines.append)
+    monkeypatch.setattr(samples, "say", lines.append)
     counter = SimpleNamespace(name="vllm:generation_tokens", value=0.0)
     finished = SimpleNamespace(name="vllm:request_generation_tokens", count=0, sum=0.0)
     llm = SimpleNamespace(get_metrics=lambda: [counter, finished])
-    progress = sampling.Progress(llm, "chunk 0", samples=64, max_tokens=256, every=0.05)
+    progress = samples.Progress(llm, "chunk 0", samples=64, max_tokens=256, every=0.05)
     counter.value, finished.count, finished.sum = 1000.0, 4, 400.0
     with progress:
         import time
@@ -150,7 +150,7 @@ def test_nucleus_keeps_exactly_vllms_top_p_set():
     p[5] = 1.0  # top-p 1 keeps everything
     p[6] = 0.5
     expected = ops.apply_top_k_top_p_pytorch(logits.clone(), None, p, allow_cpu_sync=True)
-    got = sampling.nucleus(logits.clone(), p, candidates=64)  # flat rows fall back to the sort
+    got = samples.nucleus(logits.clone(), p, candidates=64)  # flat rows fall back to the sort
     assert torch.equal(torch.isinf(expected), torch.isinf(got))
     kept = ~torch.isinf(got)
     assert torch.equal(got[kept], logits[kept])
@@ -160,19 +160,19 @@ def test_use_nucleus_patches_and_restores_vllms_sampler():
     ops = pytest.importorskip("vllm.v1.sample.ops.topk_topp_sampler")
     original = ops.apply_top_k_top_p
     try:
-        assert sampling.use_nucleus(128)
+        assert samples.use_nucleus(128)
         assert ops.apply_top_k_top_p is not original
-        assert sampling.use_nucleus(256)  # re-patching wraps vLLM's function, not the previous patch
+        assert samples.use_nucleus(256)  # re-patching wraps vLLM's function, not the previous patch
         assert ops._monkeys_original_top_k_top_p is original
     finally:
-        assert not sampling.use_nucleus(0)
+        assert not samples.use_nucleus(0)
     assert ops.apply_top_k_top_p is original
 
 
 def test_cpu_block_size_default(monkeypatch):
     """Small KV blocks on CPU: each of a prompt's n samples recomputes the prompt's partial last block."""
-    monkeypatch.setattr(sampling, "_on_cpu", lambda: True)
-    assert sampling.engine_arguments(MODEL, "/m", seed=0)["block_size"] == sampling.CPU_BLOCK_SIZE == 32
-    assert sampling.engine_arguments(MODEL, "/m", seed=0, engine={"block_size": 128})["block_size"] == 128
-    monkeypatch.setattr(sampling, "_on_cpu", lambda: False)
-    assert "block_size" not in sampling.engine_arguments(MODEL, "/m", seed=0)  # GPUs: vLLM's 16
+    monkeypatch.setattr(samples, "_on_cpu", lambda: True)
+    assert samples.engine_arguments(MODEL, "/m", seed=0)["block_size"] == samples.CPU_BLOCK_SIZE == 32
+    assert samples.engine_arguments(MODEL, "/m", seed=0, engine={"block_size": 128})["block_size"] == 128
+    monkeypatch.setattr(samples, "_on_cpu", lambda: False)
+    assert "block_size" not in samples.engine_arguments(MODEL, "/m", seed=0)  # GPUs: vLLM's 16
