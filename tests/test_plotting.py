@@ -78,6 +78,18 @@ def test_coverage_one_solved_one_not(tmp_path):
     assert "math: no sample correct" in legend_texts(fig)
 
 
+def test_crowded_legend_sits_below_the_axes(tmp_path):
+    """Three curves with their fits: inside the axes the legend would cover the curves and the
+    y-axis label; below them it covers nothing, and the saved image holds it."""
+    curves = {name: RISING for name in ("a", "b", "c")}
+    fig = plotting.plot_coverage(curves, FIGURE, [str(tmp_path / "c.png")], fits={name: FIT for name in curves})
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    legend, axes = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    assert legend.y1 < axes.y0  # wholly below the axes
+    assert ax.xaxis.label.get_window_extent().y0 > legend.y1  # and below the x-axis label
+
+
 def test_coverage_no_experiments(tmp_path):
     fig = plotting.plot_coverage({}, FIGURE, [str(tmp_path / "c.png")])
     assert_readable(fig)
@@ -146,6 +158,14 @@ def test_extrapolation(tmp_path):
     assert any("α=1.0e-07" in t.get_text() and "predicts ≈ 0" in t.get_text() for t in legend)
     # the ≈ 0 prediction is drawn where it can be seen: above the bottom of the axes
     assert fig.axes[1].get_ylim()[0] < 0
+
+
+def test_extrapolation_near_degenerate_fit_is_legible(tmp_path):
+    """Few problems with rare successes drive the beta-binomial MLE to α, β in the millions: the
+    legend shows two significant digits, not a 20-character number."""
+    curve, params = extrapolation(6.52e4, 2.4992e7, 0.01)
+    fig = plotting.plot_extrapolation({"a": curve}, {"a": params}, FIGURE, [str(tmp_path / "e.png")])
+    assert "α=6.5e+04, β=2.5e+07" in legend_texts(fig)
 
 
 def test_extrapolation_empty(tmp_path):

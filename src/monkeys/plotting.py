@@ -38,6 +38,7 @@ X_LABELS = {
 COVERAGE_LABEL = "coverage (pass@k, fraction solved)"
 SUCCESS_LABEL = "success rate (fraction solved)"
 Y_BOTTOM = -0.03  # a curve at 0 stays visible above the x axis
+CROWDED = 4  # legend entries that fit inside the axes without hiding curves
 
 
 def plot_coverage(curves: dict[str, pd.DataFrame], figure: dict, outputs: list[str], fits=None, x=None):
@@ -146,10 +147,11 @@ def _say_empty(ax, message: str) -> None:
 
 
 def _number(value: float) -> str:
-    """α and β: two decimals when that shows them, else two significant digits."""
+    """α and β: two decimals when that shows them, else two significant digits (a near-degenerate
+    fit gives α, β in the millions)."""
     if not np.isfinite(value):
         return "n/a"
-    return f"{value:.2f}" if value == 0 or abs(value) >= 0.01 else f"{value:.1e}"
+    return f"{value:.2f}" if value == 0 or 0.01 <= abs(value) < 1000 else f"{value:.1e}"
 
 
 def _panels(n: int, figure: dict):
@@ -194,8 +196,9 @@ def _finish(ax, figure: dict, xlabel: str, ylabel: str, integer_x: bool = False)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(True, which="both", alpha=0.3)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize="x-small" if len(ax.get_legend_handles_labels()[0]) > 2 else "small")
+    entries = len(ax.get_legend_handles_labels()[0])
+    if 0 < entries <= CROWDED:  # more are placed below the axes by _save, once the layout is final
+        ax.legend(fontsize="x-small" if entries > 2 else "small")
 
 
 def _ticks(axis, low: float, high: float, integer: bool = False, common_exponent: bool = True) -> int | None:
@@ -234,6 +237,15 @@ def _ticks(axis, low: float, high: float, integer: bool = False, common_exponent
     return None
 
 
+def _legend_below(fig, ax) -> None:
+    """A crowded legend inside the axes hides curves and the axis label: put it under the axes'
+    tick labels and x label, which are placed only once the figure is drawn."""
+    fig.canvas.draw()
+    box = ax.get_tightbbox()
+    anchor = fig.transFigure.inverted().transform(((box.x0 + box.x1) / 2, box.y0))
+    ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=tuple(anchor), bbox_transform=fig.transFigure)
+
+
 def _tick_label(value: float) -> str:
     """1, 32, 0.05, 250 as written; 2.5×10¹³ for large and tiny values."""
     if value == 0:
@@ -248,7 +260,10 @@ def _tick_label(value: float) -> str:
 
 def _save(fig, outputs: list[str], figure: dict):
     fig.tight_layout()
+    for ax in fig.axes:
+        if len(ax.get_legend_handles_labels()[0]) > CROWDED:
+            _legend_below(fig, ax)
     for path in outputs:
-        fig.savefig(path, dpi=figure["dpi"])
+        fig.savefig(path, dpi=figure["dpi"], bbox_inches="tight")  # grows to hold legends below the axes
     plt.close(fig)
     return fig

@@ -341,7 +341,7 @@ def sample(problems: pd.DataFrame, spec: dict, chunk: int, seed: int, model_path
     scheduler = llm.llm_engine.vllm_config.scheduler_config
     n_samples = len(problems) * sampling["chunk_size"]
     say(f"{label}: engine ready in {time.perf_counter() - start:.0f} s ({'CPU' if on_cpu else 'GPU'}, dtype {dtype} "
-        f"[config: {model['dtype']}], max_num_seqs {scheduler.max_num_seqs}, "
+        f"[samples spec: {model['dtype']}], max_num_seqs {scheduler.max_num_seqs}, "
         f"max_num_batched_tokens {scheduler.max_num_batched_tokens}, "
         f"top-p by {'nucleus()' if fast_top_p else 'vLLM'}); sampling {len(problems)} problems × "
         f"{sampling['chunk_size']} = {n_samples} samples")
