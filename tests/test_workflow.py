@@ -30,8 +30,8 @@ IMPORTED = {
 def test_default_config_dry_run(tmp_path):
     jobs = planned_jobs(prepare_workdir(tmp_path, DEFAULT))
     assert jobs == {
-        "download": 3, "prepare_model": 1, "sample": 4, "verify": 4, "aggregate": 3, "coverage_table": 1,
-        "fit": 3, "fits_table": 1, "count_tokens": 3, "score": 3, "select": 2, "extrapolate": 2, "plot": 5,
+        "download": 3, "prepare_model": 1, "sample": 3, "verify": 3, "aggregate": 3, "coverage_table": 1,
+        "fit": 3, "fits_table": 1, "count_tokens": 3, "score": 2, "select": 2, "extrapolate": 2, "plot": 5,
         "spending_table": 1, "all": 1,
     }
 
