@@ -43,7 +43,7 @@ def test_same_config_same_paths():
 @pytest.mark.parametrize(
     "edit,expected",
     [
-        (lambda c: c["experiments"]["gsm8k-smollm2"]["sampling"].update(n_samples=64), {"coverage", "fits", "tokens", "selection", "extrapolation"}),
+        (lambda c: c["experiments"]["gsm8k-smollm2"]["sampling"].update(n_samples=256), {"coverage", "fits", "tokens", "selection", "extrapolation"}),
         (lambda c: c["experiments"]["gsm8k-smollm2"].update(verifier={"timeout_s": 9}), {"verdicts", "coverage", "fits", "selection", "extrapolation"}),
         (lambda c: c["tasks"]["gsm8k"].update(verifier={"timeout_s": 9}), {"verdicts", "coverage", "fits", "selection", "extrapolation"}),
         (lambda c: c["experiments"]["gsm8k-smollm2"]["sampling"].update(temperature=1.0), ALL - {"problems"}),
