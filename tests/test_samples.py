@@ -176,4 +176,3 @@ def test_cpu_block_size_default(monkeypatch):
     assert samples.engine_arguments(MODEL, "/m", seed=0, engine={"block_size": 128})["block_size"] == 128
     monkeypatch.setattr(samples, "_on_cpu", lambda: False)
     assert "block_size" not in samples.engine_arguments(MODEL, "/m", seed=0)  # GPUs: vLLM's 16
-

@@ -196,9 +196,6 @@ def _finish(ax, figure: dict, xlabel: str, ylabel: str, integer_x: bool = False)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.grid(True, which="both", alpha=0.3)
-    entries = len(ax.get_legend_handles_labels()[0])
-    if 0 < entries <= CROWDED:  # more are placed below the axes by _save, once the layout is final
-        ax.legend(fontsize="x-small" if entries > 2 else "small")
 
 
 def _ticks(axis, low: float, high: float, integer: bool = False, common_exponent: bool = True) -> int | None:
@@ -237,9 +234,14 @@ def _ticks(axis, low: float, high: float, integer: bool = False, common_exponent
     return None
 
 
-def _legend_below(fig, ax) -> None:
-    """A crowded legend inside the axes hides curves and the axis label: put it under the axes'
-    tick labels and x label, which are placed only once the figure is drawn."""
+def _legend(fig, ax) -> None:
+    """A short legend inside the axes; a crowded one there hides curves and the axis label, so it
+    goes under the axes' tick labels and x label, which are placed only once the figure is drawn."""
+    entries = len(ax.get_legend_handles_labels()[0])
+    if entries <= CROWDED:
+        if entries:
+            ax.legend(fontsize="x-small" if entries > 2 else "small")
+        return
     fig.canvas.draw()
     box = ax.get_tightbbox()
     anchor = fig.transFigure.inverted().transform(((box.x0 + box.x1) / 2, box.y0))
@@ -260,9 +262,8 @@ def _tick_label(value: float) -> str:
 
 def _save(fig, outputs: list[str], figure: dict):
     fig.tight_layout()
-    for ax in fig.axes:
-        if len(ax.get_legend_handles_labels()[0]) > CROWDED:
-            _legend_below(fig, ax)
+    for ax in fig.axes:  # after the layout: a crowded legend is placed below the final axes
+        _legend(fig, ax)
     for path in outputs:
         fig.savefig(path, dpi=figure["dpi"], bbox_inches="tight")  # grows to hold legends below the axes
     plt.close(fig)

@@ -7,7 +7,7 @@ on CPU and GPU alike. Each chunk gets its own seed (see `Plan.chunk_seed`), so c
 whatever the total number of samples.
 
 What is fast depends on the machine, so the engine adapts to it (measurements: BENCHMARKS.md,
-"Sampling throughput"):
+"Sampling engine"):
 
 - `dtype: auto` resolves per machine (`resolve_dtype`): bfloat16 where the CPU computes it
   natively, float32 where bfloat16 would be emulated, the checkpoint's own dtype on GPUs.
